@@ -1,0 +1,227 @@
+"""Transcript text -> TEI document: the one place where layout, passes, weaving and header meet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from tei import TEI_NS, XML_NS
+from tei.authority import Authority
+from tei.brackets import bracket_spans, conventions
+from tei.dates import date_spans, parse_date
+from tei.errors import Warning_
+from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
+from tei.layout import Layout, Profile, detect, profiles, read_layout
+from tei.names import name_spans
+from tei.spans import Part as SpanPart, Span
+from tei.structure import Part, cable_rules, classify
+from tei.weave import weave
+
+OPENER_KINDS = ("classification", "precedence", "number", "address", "dateline", "received")
+CLASSIFICATIONS = ("top secret", "secret", "confidential", "restricted", "unclassified")
+DEFAULT_PUBLISHER = "Unpublished TEI edition"
+
+
+@dataclass
+class Converted:
+    tree: etree._Element
+    profile: Profile
+    warnings: list[Warning_] = field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        return serialize(self.tree)
+
+
+def convert_text(text: str, path: Path | str, authority: Authority, layout: str | None = None,
+                 publisher: str = DEFAULT_PUBLISHER) -> Converted:
+    """Convert one transcript's text. Raises InputError for a transcript that cannot be read as its layout."""
+    path = Path(path)
+    profile = profiles()[layout] if layout else detect(text)
+    read = read_layout(text, path, profile)
+    parts = classify(read.body, profile.heading)
+    fields = {name: read.value(name) for name in read.fields if read.value(name)}
+
+    date_text = one_line(fields["date"]) if fields.get("date") else None
+    when = parse_date(date_text) if date_text else None
+    if when is None:
+        for part in parts[:3]:
+            found = date_spans(part.block.text)
+            if part.kind in ("head", "dateline") and found:
+                span = found[0]
+                date_text, when = part.block.text[span.start:span.end], dict(span.attrs)["when"]
+                break
+    warnings: list[Warning_] = []
+    used_rules: set[str] = set()
+
+    def annotate(element: etree._Element, block_text: str, line: int) -> None:
+        spans, problems = bracket_spans(block_text)
+        for offset, message in problems:
+            warnings.append(Warning_(str(path), line + block_text.count("\n", 0, offset), message))
+        spans += date_spans(block_text) + name_spans(block_text, authority, when)
+        for dropped in weave(element, block_text.strip(), _shift(spans, block_text)):
+            if dropped.tag in ("gap", "sic", "choice", "supplied", "note"):
+                warnings.append(Warning_(str(path), line, f"{block_text[dropped.start:dropped.end]!r} overlaps another "
+                                                          "mark and is kept as text"))
+        used_rules.update(s.rule for s in spans)
+
+    div = E("div", type="document")
+    opener = closer = None
+    for part in parts:
+        block = part.block
+        if part.kind == "head":
+            element = etree.SubElement(div, f"{{{TEI_NS}}}head")
+        elif part.kind in OPENER_KINDS:
+            if opener is None:
+                opener = etree.SubElement(div, f"{{{TEI_NS}}}opener")
+            tag = "dateline" if part.kind == "dateline" else "seg"
+            element = etree.SubElement(opener, f"{{{TEI_NS}}}{tag}", {} if tag == "dateline" else {"type": part.kind})
+        elif part.kind == "signed":
+            if closer is None:
+                closer = etree.SubElement(div, f"{{{TEI_NS}}}closer")
+            element = etree.SubElement(closer, f"{{{TEI_NS}}}signed")
+        else:
+            element = etree.SubElement(div, f"{{{TEI_NS}}}p")
+        annotate(element, block.text, block.line)
+
+    title = one_line(fields["title"]) if fields.get("title") else None
+    if title is None:
+        head = next((p for p in parts if p.kind == "head"), None)
+        title = one_line(head.block.text) if head else _first_words(parts[0].block.text)
+    classification = _classification(parts, fields)
+    conv = {m.name: m.description for m in conventions().marks}
+    facts = HeaderFacts(
+        fields=fields,
+        source_name=path.name,
+        profile=profile.name,
+        digital_archive=profile.digital_archive,
+        when=when,
+        date_text=date_text,
+        title=title,
+        classification=classification,
+        correspondence=_correspondence(parts, title, authority, when),
+        conventions=[(name, conv[name]) for name in conv if name in used_rules],
+        omitted=[b.text for b in read.omitted],
+        publisher=publisher,
+    )
+    header = build_header(facts)
+    text_el = E("text", E("body", div))
+    language = text_language(fields)
+    root = E("TEI", header)
+    if language:
+        root.set(f"{{{XML_NS}}}lang", language)
+    stand_off = _stand_off(authority, [header, text_el])
+    if stand_off is not None:
+        root.append(stand_off)
+    root.append(text_el)
+    return Converted(root, profile, warnings)
+
+
+def _shift(spans: list[Span], block_text: str) -> list[Span]:
+    """Offsets relative to the stripped block (weave gets `block_text.strip()`)."""
+    lead = len(block_text) - len(block_text.lstrip())
+    if not lead:
+        return spans
+    return [Span(s.start - lead, s.end - lead, s.tag, s.attrs,
+                 tuple(SpanPart(p.start - lead, p.end - lead, p.tag) for p in s.parts), s.priority, s.rule)
+            for s in spans]
+
+
+def _first_words(text: str, limit: int = 80) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _classification(parts: list[Part], fields: dict[str, str]) -> str | None:
+    line = next((p.block.text for p in parts if p.kind == "classification"), None) or fields.get("classification")
+    if not line:
+        return None
+    level = one_line(line).rstrip(".")
+    return level.title() if level.casefold() in CLASSIFICATIONS else level
+
+
+def _resolve(text: str, authority: Authority, when: str | None) -> tuple[str, str | None]:
+    """A name as the header shows it: the authority's preferred name when the text names one entity."""
+    text = one_line(text).strip(" .,:;")
+    for span in name_spans(text, authority, when):
+        rest = (text[:span.start] + text[span.end:]).strip(" .,")
+        if not rest or rest.casefold() == "the":
+            entity = authority.entities[dict(span.attrs)["ref"][1:]]
+            return entity.name, entity.id
+    return text, None
+
+
+def _correspondence(parts: list[Part], title: str, authority: Authority, when: str | None) -> Correspondence:
+    rules = cable_rules()
+    corr = Correspondence()
+    address = next((p.block.text for p in parts if p.kind == "address"), None)
+    match = rules.address.search(one_line(address)) if address else None
+    match = match or rules.address.search(title)
+    if match:
+        corr.sender = _resolve(match.group("sender"), authority, when)
+        corr.addressees = [_resolve(a, authority, when)
+                           for a in rules.addressee_separator.split(match.group("addressees")) if a.strip(" .")]
+    head = next((p.block.text for p in parts if p.kind == "head"), None)
+    place = rules.heading_place.search(one_line(head)) if head else None
+    dateline = next((p.block.text for p in parts if p.kind == "dateline"), None)
+    if place:
+        corr.place = _resolve(place.group("place"), authority, when)
+    elif dateline:
+        corr.place = _resolve(dateline.split(",")[0], authority, when)
+    return corr
+
+
+_LISTS = (("person", "listPerson", "persName"), ("place", "listPlace", "placeName"), ("org", "listOrg", "orgName"))
+
+
+def _stand_off(authority: Authority, trees: list[etree._Element]) -> etree._Element | None:
+    """One list of the entities the document mentions, nothing else."""
+    refs = sorted({ref[1:] for tree in trees for ref in tree.xpath("//@ref") if ref.startswith("#")})
+    mentioned = [authority.entities[r] for r in refs if r in authority.entities]
+    lists = []
+    for kind, list_tag, name_tag in _LISTS:
+        entries = []
+        for entity in (e for e in mentioned if e.kind == kind):
+            entry = E(kind, E(name_tag, entity.name), xml__id=entity.id)
+            if entity.birth:
+                entry.append(E("birth", when=entity.birth))
+            if entity.death:
+                entry.append(E("death", when=entity.death))
+            for id_type, value in entity.identifiers:
+                entry.append(E("idno", value, type=id_type))
+            entries.append(entry)
+        if entries:
+            lists.append(E(list_tag, *entries))
+    return E("standOff", *lists) if lists else None
+
+
+# Elements whose content is only other elements: these are indented, mixed content never is.
+_STRUCTURAL = {
+    "TEI", "teiHeader", "fileDesc", "titleStmt", "publicationStmt", "notesStmt", "sourceDesc", "msDesc",
+    "msIdentifier", "encodingDesc", "appInfo", "application", "editorialDecl", "classDecl", "taxonomy",
+    "profileDesc", "creation", "abstract", "correspDesc", "correspAction", "langUsage", "textClass", "keywords",
+    "availability", "standOff", "listPerson", "listPlace", "listOrg", "person", "place", "org", "text", "body",
+    "div", "opener", "closer",
+}
+
+
+def _indent(element: etree._Element, level: int = 0) -> None:
+    if etree.QName(element).localname not in _STRUCTURAL or not len(element) or (element.text or "").strip():
+        return
+    if any((child.tail or "").strip() for child in element):
+        return
+    inner = "\n" + "  " * (level + 1)
+    element.text = inner
+    for child in element:
+        _indent(child, level + 1)
+        child.tail = inner
+    element[-1].tail = "\n" + "  " * level
+
+
+def serialize(root: etree._Element) -> bytes:
+    """The same tree always gives the same bytes: fixed declaration, indentation and attribute order."""
+    etree.cleanup_namespaces(root)
+    _indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8") + b"\n"

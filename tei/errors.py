@@ -1,0 +1,41 @@
+"""The one error type every stage raises for bad input: it names the file and the place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class InputError(Exception):
+    """A problem with an input file, reported as `file:line:column: message`."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.path = str(path)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return format_location(self.path, self.line, self.column) + ": error: " + self.message
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """Something an editor should look at; the output was still written."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{format_location(self.path, self.line)}: warning: {self.message}"
+
+
+def format_location(path: str, line: int | None = None, column: int | None = None) -> str:
+    place = path
+    if line is not None:
+        place += f":{line}"
+        if column is not None:
+            place += f":{column}"
+    return place

@@ -1,0 +1,95 @@
+"""Reading inputs safely and writing outputs atomically.
+
+Inputs are only ever opened for reading. Every output is written to a temporary
+file in the destination folder and renamed into place, so an interrupted run
+leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from tei.errors import InputError
+
+# Characters XML 1.0 cannot hold (C0 controls other than tab, LF, CR; surrogates; U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def read_transcript(path: Path) -> str:
+    """The transcript's text, or an InputError that says what is wrong and where."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a transcript") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise InputError(path, "is empty: there is no transcript to convert")
+    if b"\x00" in data:
+        text = data.decode("utf-8", errors="replace")
+        line, column = line_and_column(text, text.index("\x00"))
+        raise InputError(path, "is a binary file (it contains NUL bytes), not a text transcript", line, column)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = line_and_column(data[: exc.start].decode("utf-8", errors="replace"), exc.start)
+        raise InputError(
+            path,
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
+            "save it as UTF-8 and convert it again",
+            line,
+            column,
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _NOT_XML.search(text)
+    if bad:
+        line, column = line_and_column(text, bad.start())
+        raise InputError(
+            path, f"contains the control character U+{ord(bad.group()):04X}, which XML cannot hold", line, column
+        )
+    return text
+
+
+def expand(paths: Iterable[Path], suffix: str) -> Iterator[Path]:
+    """Files named on the command line, and the `suffix` files inside named folders, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(f"*{suffix}") if p.is_file())
+        else:
+            yield path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers only ever see a complete file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def is_inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True

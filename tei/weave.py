@@ -1,0 +1,101 @@
+"""Weave proposed spans into TEI elements: overlap is resolved here, and only here.
+
+Spans that would cross are settled by priority (the higher stays); a name that
+is exactly the historical form of a `choice` is widened to hold the choice
+(`<placeName><choice><orig>Darien</orig><reg>Dalian</reg></choice></placeName>`);
+a span repeated inside an equal one is dropped. Every character of the block
+ends up in the tree, except delimiters that an element stands for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from tei import TEI_NS
+from tei.spans import Span
+
+_SPACE = re.compile(r"\s+")
+NAME_TAGS = {"persName", "placeName", "orgName"}
+
+
+def resolve(spans: list[Span]) -> tuple[list[Span], list[Span]]:
+    """The spans that nest cleanly, sorted for weaving, and those dropped."""
+    spans = _widen_to_choices(spans)
+    accepted: list[Span] = []
+    dropped: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.priority, s.start, -s.end)):
+        if any(_conflict(span, other) for other in accepted):
+            dropped.append(span)
+        else:
+            accepted.append(span)
+    accepted.sort(key=lambda s: (s.start, -s.end, -s.priority))
+    return accepted, dropped
+
+
+def _widen_to_choices(spans: list[Span]) -> list[Span]:
+    choices = [s for s in spans if s.tag == "choice"]
+    widened = []
+    for span in spans:
+        for choice in choices:
+            orig = choice.parts[0]
+            if span.tag in NAME_TAGS and (span.start, span.end) == (orig.start, orig.end):
+                span = Span(choice.start, choice.end, span.tag, span.attrs, (), span.priority, span.rule)
+        widened.append(span)
+    # a name inside a choice, same as the name around it (Dalian in `Darien [Dalian]`), says nothing new
+    return [s for s in widened
+            if not any(o is not s and o.tag == s.tag and o.attrs == s.attrs and o.start <= s.start and s.end <= o.end
+                       and (o.start, o.end) != (s.start, s.end) for o in widened)]
+
+
+def _conflict(span: Span, other: Span) -> bool:
+    if span.end <= other.start or other.end <= span.start:
+        return False
+    if (span.start, span.end) == (other.start, other.end):
+        # equal ranges nest with the higher priority outside (the order `resolve` sorts them in)
+        outer, inner = (other, span) if other.priority >= span.priority else (span, other)
+        if outer.tag == inner.tag:
+            return True
+    elif other.start <= span.start and span.end <= other.end:
+        outer, inner = other, span
+    elif span.start <= other.start and other.end <= span.end:
+        outer, inner = span, other
+    else:
+        return True  # they cross
+    return outer.tag == "gap" or not outer.contains(inner)
+
+
+def weave(parent: etree._Element, text: str, spans: list[Span]) -> list[Span]:
+    """Append `text` to `parent` with the spans as elements; returns the spans that were dropped."""
+    accepted, dropped = resolve(spans)
+    _emit(parent, text, 0, len(text), accepted)
+    return dropped
+
+
+def _emit(parent: etree._Element, text: str, start: int, end: int, spans: list[Span]) -> None:
+    position, last, i = start, None, 0
+    while i < len(spans):
+        span = spans[i]
+        j = i + 1
+        while j < len(spans) and spans[j].start < span.end:
+            j += 1
+        inner = spans[i + 1:j]
+        last = _append_text(parent, last, text[position:span.start])
+        element = etree.SubElement(parent, f"{{{TEI_NS}}}{span.tag}", dict(span.attrs))
+        for part in span.content():
+            target = element if part.tag is None else etree.SubElement(element, f"{{{TEI_NS}}}{part.tag}")
+            _emit(target, text, part.start, part.end,
+                  [s for s in inner if part.start <= s.start and s.end <= part.end])
+        last, position, i = element, span.end, j
+    _append_text(parent, last, text[position:end])
+
+
+def _append_text(parent: etree._Element, last: etree._Element | None, chunk: str) -> etree._Element | None:
+    chunk = _SPACE.sub(" ", chunk)
+    if chunk:
+        if last is None:
+            parent.text = (parent.text or "") + chunk
+        else:
+            last.tail = (last.tail or "") + chunk
+    return last
