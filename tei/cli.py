@@ -1,0 +1,186 @@
+"""The `tei` command: convert, validate, render, text, build."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tei import __version__
+from tei.authority import load_authority
+from tei.errors import InputError
+from tei.files import expand
+from tei.layout import profiles
+from tei.pipeline import OutputFolderError, check_output_folder, convert_file
+from tei.resources import project_schema
+
+EXISTING = click.Path(path_type=Path)
+
+
+def _say_error(message: str) -> None:
+    click.secho(message, err=True, fg="red" if sys.stderr.isatty() else None)
+
+
+def _authority(folder: Path | None):
+    try:
+        return load_authority(folder)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path], list[InputError]]:
+    """Files to work on, and an error for each path that is missing or a folder without any."""
+    files, errors = [], []
+    for path in paths:
+        if not path.exists():
+            errors.append(InputError(path, "no such file or folder"))
+            continue
+        found = list(expand([path], suffix))
+        if path.is_dir() and not found:
+            errors.append(InputError(path, f"is a folder with no {what} ({suffix} files) in it"))
+        files.extend(found)
+    return files, errors
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tei")
+def main() -> None:
+    """Turn plain-text archival transcripts into TEI P5, validate TEI, and render reading editions."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=EXISTING)
+@click.option("-o", "--output", "out", required=True, type=EXISTING, help="Folder for the TEI files.")
+@click.option("--layout", type=click.Choice(sorted(profiles())), help="Force a layout instead of detecting it.")
+@click.option("--authority", "authority_dir", type=EXISTING,
+              help="Folder of authority CSV files that add to (or, by file name, replace) the defaults.")
+@click.option("--publisher", default="Unpublished TEI edition", show_default=True,
+              help="Publisher named in each file's publicationStmt.")
+def convert(paths, out, layout, authority_dir, publisher):
+    """Convert transcripts (.txt files, or folders of them) to TEI: OUTPUT/<name>.xml for each."""
+    result = _convert(paths, out, layout, authority_dir, publisher)
+    sys.exit(1 if result else 0)
+
+
+def _convert(paths, out, layout, authority_dir, publisher, progress_label=None) -> int:
+    """Convert, print errors and warnings; returns the number of files that failed."""
+    try:
+        check_output_folder(out, list(paths))
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    authority = _authority(authority_dir)
+    files, errors = _inputs(paths, ".txt", "transcripts")
+    for error in errors:
+        _say_error(str(error))
+    failed = len(errors)
+    with click.progressbar(files, label=progress_label or "Converting", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        for source in bar:
+            try:
+                _, warnings = convert_file(source, out, authority, layout, publisher)
+            except InputError as exc:
+                _say_error(str(exc))
+                failed += 1
+                continue
+            for warning in warnings:
+                click.echo(str(warning), err=True)
+    return failed
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=EXISTING)
+@click.option("--schema", "schema_files", multiple=True, type=EXISTING,
+              help="A RELAX NG (.rng) or XSD (.xsd) schema; repeatable. Default: the project's schema.")
+def validate(paths, schema_files):
+    """Check TEI files (or folders of .xml files) against the project's schema or --schema."""
+    from tei.validate import default_schema, load_schema, validate_file
+
+    try:
+        schemas = [load_schema(s.resolve()) for s in schema_files] or [default_schema()]
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    files, errors = _inputs(paths, ".xml", "TEI files")
+    for error in errors:
+        _say_error(str(error))
+    invalid = len(errors)
+    for path in files:
+        findings = validate_file(path, schemas)
+        for finding in findings:
+            click.echo(str(finding))
+        invalid += bool(findings)
+    total = len(files) + len(errors)
+    click.echo(f"{total - invalid} of {total} file(s) valid against "
+               + ", ".join(s.name for s in schemas), err=True)
+    sys.exit(1 if invalid else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=EXISTING)
+@click.option("-o", "--output", "out", required=True, type=EXISTING, help="Folder for the HTML edition.")
+def render(paths, out):
+    """Render TEI files (or folders of .xml files) as an HTML reading edition with an index page."""
+    sys.exit(1 if _render(paths, out) else 0)
+
+
+def _render(paths, out) -> int:
+    from tei.render import render_edition
+
+    try:
+        check_output_folder(out, list(paths))
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    files, errors = _inputs(paths, ".xml", "TEI files")
+    errors += render_edition(files, out)
+    for error in errors:
+        _say_error(str(error))
+    return len(errors)
+
+
+@main.command()
+@click.argument("path", type=EXISTING)
+def text(path):
+    """Print the transcript's body back as plain text, from the TEI alone."""
+    from tei.textout import body_text
+    from tei.xmlread import parse_tei
+
+    try:
+        click.echo(body_text(parse_tei(path)), nl=False)
+    except InputError as exc:
+        _say_error(str(exc))
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("sources", required=False, default="sources", type=EXISTING)
+@click.option("-o", "--output", "out", default="build", show_default=True, type=EXISTING,
+              help="Build folder: TEI in OUTPUT/tei, the edition in OUTPUT/html.")
+@click.option("--layout", type=click.Choice(sorted(profiles())), help="Force a layout instead of detecting it.")
+@click.option("--authority", "authority_dir", type=EXISTING, help="Folder of authority CSV files.")
+@click.option("--publisher", default="Unpublished TEI edition", show_default=True)
+def build(sources, out, layout, authority_dir, publisher):
+    """Convert, validate and render in one go (defaults: sources/ -> build/)."""
+    from tei.validate import default_schema, validate_file
+
+    if not sources.exists():
+        raise click.UsageError(f"{sources}: no such folder of transcripts")
+    try:
+        check_output_folder(out, [sources])
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    tei_dir, html_dir = out / "tei", out / "html"
+    sources_list = list(expand([sources], ".txt"))
+    failed = _convert((sources,), tei_dir, layout, authority_dir, publisher)
+    written = [tei_dir / f"{s.stem}.xml" for s in sources_list if (tei_dir / f"{s.stem}.xml").exists()]
+    schema = default_schema()
+    invalid = 0
+    for path in written:
+        findings = validate_file(path, [schema])
+        for finding in findings:
+            _say_error(str(finding))
+        invalid += bool(findings)
+    render_failed = _render((tei_dir,), html_dir) if written else 0
+    problems = failed + invalid + render_failed
+    click.echo(f"{len(written)} converted, {len(written) - invalid} valid, {problems} problem(s); "
+               f"edition: {html_dir / 'index.html'}")
+    sys.exit(1 if problems else 0)

@@ -1,0 +1,82 @@
+"""Validate TEI files against RELAX NG (.rng, with lxml) or XSD (.xsd, with xmlschema).
+
+Compiled schemas are kept for the life of the process: TEI All takes seconds to
+compile and is then used for every file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import xmlschema
+from lxml import etree
+
+from tei.errors import InputError, format_location
+from tei.resources import project_schema
+from tei.xmlread import parse_tei, parse_xml
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    schema: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        return f"{format_location(self.path, self.line, self.column)}: {self.level}: {self.message}"
+
+
+class Schema:
+    """A compiled schema that turns a parsed document into findings."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = path.name
+        if path.suffix == ".rng":
+            try:
+                self._rng = etree.RelaxNG(parse_xml(path))
+            except etree.RelaxNGParseError as exc:
+                raise InputError(path, f"is not a usable RELAX NG schema: {exc}") from None
+            self._xsd = None
+        elif path.suffix == ".xsd":
+            try:
+                self._xsd = xmlschema.XMLSchema(str(path))
+            except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
+                raise InputError(path, f"is not a usable XML Schema: {exc}") from None
+            self._rng = None
+        else:
+            raise InputError(path, "is not a schema this validator reads (.rng or .xsd)")
+
+    def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
+        if self._rng is not None:
+            self._rng.validate(tree)
+            return [Finding(str(path), e.line or None, e.column or None, e.message, self.name)
+                    for e in self._rng.error_log]
+        return [Finding(str(path), getattr(e, "sourceline", None), None,
+                        e.reason or str(e).splitlines()[0], self.name)
+                for e in self._xsd.iter_errors(tree)]
+
+
+@cache
+def load_schema(path: Path) -> Schema:
+    if not path.exists():
+        raise InputError(path, "no such schema file")
+    return Schema(path)
+
+
+def default_schema() -> Schema:
+    return load_schema(project_schema())
+
+
+def validate_file(path: Path, schemas: list[Schema]) -> list[Finding]:
+    """Findings for one file; a file that is not TEI or not XML is one finding that says so."""
+    try:
+        tree = parse_tei(path)
+    except InputError as exc:
+        return [Finding(exc.path, exc.line, exc.column, exc.message, "xml")]
+    return [finding for schema in schemas for finding in schema.check(tree, path)]
