@@ -47,9 +47,9 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
     date_text = one_line(fields["date"]) if fields.get("date") else None
     when = parse_date(date_text) if date_text else None
     if when is None:
-        for part in parts[:3]:
-            found = date_spans(part.block.text)
-            if part.kind in ("head", "dateline") and found:
+        for part in parts:
+            found = date_spans(part.block.text) if part.kind in ("head", "dateline") else None
+            if found:
                 span = found[0]
                 date_text, when = part.block.text[span.start:span.end], dict(span.attrs)["when"]
                 break

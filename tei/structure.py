@@ -53,7 +53,9 @@ def classify(blocks: list[Block], heading: str = "capitals") -> list[Part]:
     rules = cable_rules()
     parts: list[Part] = []
     rest = list(blocks)
-    if rest and _kind(rest[0], rules.front) is None:
+    # The first block is the heading unless it is one of the short marker lines; an address-like
+    # heading ("TELEGRAM FROM X TO Y") is still the heading.
+    if rest and _kind(rest[0], rules.front) in (None, "address"):
         first = rest[0]
         if rules.heading.fullmatch(first.text) or (heading == "first-line" and "\n" not in first.text and len(rest) > 1):
             parts.append(Part("head", rest.pop(0)))
