@@ -1,0 +1,37 @@
+"""`pip install .` ships everything the commands need; the README's commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+
+def test_the_wheel_carries_profiles_schema_authority_and_templates(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("tei_transcripts-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in ("tei/cli.py", "tei/converters/citation_page.toml", "tei/converters/web_page.toml",
+                     "tei/converters/bare.toml", "tei/converters/cable.toml", "tei/converters/conventions.toml",
+                     "tei/schema/tei_transcripts.rng", "tei/default_authority/people.csv",
+                     "tei/default_authority/places.csv", "tei/default_authority/orgs.csv",
+                     "tei/default_authority/roles.csv"):
+        assert expected in names, f"{expected} is missing from the wheel"
+    assert any(n.startswith("tei/templates/") and n.endswith(".html") for n in names)
+
+
+def readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.+?)\n```", section)
+
+
+def test_readme_gives_two_commands_and_ci_runs_the_second():
+    build, tests = readme_commands()
+    assert build.endswith("tei build") and "pip install ." in build
+    assert "'.[test]'" in tests and tests.endswith("pytest")
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
