@@ -94,8 +94,8 @@ def _classify(text: str, start: int, end: int, inner: str, conv: Conventions) ->
             continue
         if mark.after is not None and not (before and text[start - 1].isspace() and mark.after.search(before)):
             continue
-        inner_start = start + 1 + (len(text[start + 1:end - 1]) - len(text[start + 1:end - 1].lstrip()))
-        inner_end = inner_start + len(inner)
+        # classified on the stripped text, but padding stays in the element: `[ the ]` comes back as written
+        inner_start, inner_end = start + 1, end - 1
         if mark.encode == "gap":
             attrs = [("reason", mark.reason or "illegible")]
             groups = match.groupdict()

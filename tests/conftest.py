@@ -52,3 +52,11 @@ def tei_all() -> Path:
     if not TEI_ALL.exists():
         pytest.fail(f"TEI All is expected at {TEI_ALL} (the shared folder beside the repository)")
     return TEI_ALL
+
+
+# Property tests: a short run by default (CI); HYPOTHESIS_PROFILE=thorough for a long one.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -26,11 +26,13 @@ def bad_inputs(tmp_path) -> dict[str, Path]:
         "empty": folder / "empty.txt",
         "latin1": folder / "latin1.txt",
         "binary": folder / "binary.txt",
+        "control": folder / "control.txt",
         "good": folder / SAMPLES[0].name,
     }
     files["empty"].write_bytes(b"")
     files["latin1"].write_bytes("Heading\n\nSoong met Stalin \xe0 Moscou.\n".encode("latin-1"))
     files["binary"].write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    files["control"].write_bytes(b"Heading\n\nA bell \x07 rings.\n")
     files["good"].write_bytes(SAMPLES[0].read_bytes())
     return files
 
@@ -43,6 +45,7 @@ def test_bad_inputs_are_named_and_the_rest_converted(bad_inputs, tmp_path):
     assert any(str(bad_inputs["empty"]) in l and "empty" in l for l in lines)
     assert any(f"{bad_inputs['latin1']}:3:" in l and "not UTF-8" in l for l in lines)  # line of the bad byte
     assert any(str(bad_inputs["binary"]) in l and "binary" in l for l in lines)
+    assert any(f"{bad_inputs['control']}:3:8:" in l and "U+0007" in l for l in lines)
     assert any("missing.txt" in l and "no such file" in l for l in lines)
     assert sorted(p.name for p in out.iterdir()) == [SAMPLES[0].stem + ".xml"]  # nothing for the bad ones
 
