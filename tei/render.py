@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 from urllib.parse import quote
@@ -35,6 +34,7 @@ from markupsafe import Markup, escape
 from tei import TEI_NS, XML_NS
 from tei.errors import InputError
 from tei.files import write_atomic
+from tei.resources import templates_dir
 from tei.xmlread import parse_tei
 
 T = f"{{{TEI_NS}}}"
@@ -591,7 +591,7 @@ class Renderer:
         loaders: list[jinja2.BaseLoader] = []
         if templates is not None:
             loaders.append(jinja2.FileSystemLoader(str(templates)))
-        loaders.append(jinja2.PackageLoader("tei", "templates"))
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
         self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                                       undefined=jinja2.StrictUndefined)
@@ -599,9 +599,10 @@ class Renderer:
         self.templates_dir = templates
 
     def css(self) -> bytes:
-        if self.templates_dir is not None and (self.templates_dir / CSS_NAME).is_file():
-            return (self.templates_dir / CSS_NAME).read_bytes()
-        return resources.files("tei.templates").joinpath(CSS_NAME).read_bytes()
+        for folder in (self.templates_dir, templates_dir()):
+            if folder is not None and (folder / CSS_NAME).is_file():
+                return (folder / CSS_NAME).read_bytes()
+        raise FileNotFoundError(CSS_NAME)
 
     def page(self, path: Path) -> Page:
         return read_page(parse_tei(path), path.stem, self.rules)
