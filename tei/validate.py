@@ -6,6 +6,7 @@ compile and is then used for every file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,11 +56,29 @@ class Schema:
     def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
         if self._rng is not None:
             self._rng.validate(tree)
-            return [Finding(str(path), e.line or None, e.column or None, e.message, self.name)
+            lines = _source_lines(path) if len(self._rng.error_log) else []
+            return [Finding(str(path), e.line or None, e.column or _column(lines, e.line, e.message), e.message,
+                            self.name)
                     for e in self._rng.error_log]
         return [Finding(str(path), getattr(e, "sourceline", None), None,
                         e.reason or str(e).splitlines()[0], self.name)
                 for e in self._xsd.iter_errors(tree)]
+
+
+def _source_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _column(lines: list[str], line: int | None, message: str) -> int | None:
+    """libxml2 gives no column for grammar errors: point at the element's tag on its line."""
+    match = re.match(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]", message)
+    if not line or line > len(lines):
+        return None
+    found = lines[line - 1].find(f"<{match.group(1).split(':')[-1]}") if match else -1
+    return found + 1 if found >= 0 else len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1
 
 
 @cache

@@ -85,7 +85,8 @@ def test_validate_reports_line_and_column_of_an_invalid_file(sample_tei, tmp_pat
     result = run("validate", invalid)
     assert result.exit_code == 1
     line = next(i for i, l in enumerate(invalid.read_text().splitlines(), 1) if "<gap>" in l)
-    assert f"{invalid}:{line}:" in result.output
+    column = invalid.read_text().splitlines()[line - 1].index("<gap>") + 1
+    assert f"{invalid}:{line}:{column}: error:" in result.output
 
 
 def test_validate_against_tei_all_with_schema_option(sample_tei, tei_all):
