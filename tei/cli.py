@@ -12,7 +12,7 @@ from tei.authority import load_authority
 from tei.errors import InputError
 from tei.files import expand
 from tei.layout import profiles
-from tei.pipeline import OutputFolderError, check_output_folder, convert_file
+from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
 from tei.resources import project_schema
 
 EXISTING = click.Path(path_type=Path)
@@ -49,43 +49,62 @@ def main() -> None:
     """Turn plain-text archival transcripts into TEI P5, validate TEI, and render reading editions."""
 
 
+def _conversion_options(command):
+    """Options shared by `convert` and `build`."""
+    for option in reversed([
+        click.option("--layout", type=click.Choice(sorted(profiles())), help="Force a layout instead of detecting it."),
+        click.option("--authority", "authority_dir", type=EXISTING,
+                     help="Folder of authority CSV files that add to (or, by file name, replace) the defaults."),
+        click.option("--conventions", "conventions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A conventions TOML file to use instead of the layout's (see converters/conventions.toml)."),
+        click.option("--publisher", default="Unpublished TEI edition", show_default=True,
+                     help="Publisher named in each file's publicationStmt."),
+        click.option("--report", "report", type=EXISTING,
+                     help="Write a review list (CSV: file, line, level, source, decision, why) for an editor."),
+        click.option("--strict", is_flag=True, help="Exit non-zero when there are warnings (for CI)."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=EXISTING)
 @click.option("-o", "--output", "out", required=True, type=EXISTING, help="Folder for the TEI files.")
-@click.option("--layout", type=click.Choice(sorted(profiles())), help="Force a layout instead of detecting it.")
-@click.option("--authority", "authority_dir", type=EXISTING,
-              help="Folder of authority CSV files that add to (or, by file name, replace) the defaults.")
-@click.option("--publisher", default="Unpublished TEI edition", show_default=True,
-              help="Publisher named in each file's publicationStmt.")
-def convert(paths, out, layout, authority_dir, publisher):
+@_conversion_options
+def convert(paths, out, **options):
     """Convert transcripts (.txt files, or folders of them) to TEI: OUTPUT/<name>.xml for each."""
-    result = _convert(paths, out, layout, authority_dir, publisher)
-    sys.exit(1 if result else 0)
+    sys.exit(1 if _convert(paths, out, **options) else 0)
 
 
-def _convert(paths, out, layout, authority_dir, publisher, progress_label=None) -> int:
-    """Convert, print errors and warnings; returns the number of files that failed."""
+def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict) -> int:
+    """Convert, print errors and warnings, write the review list; returns the number of failures."""
     try:
         check_output_folder(out, list(paths))
+        if report is not None:
+            check_output_folder(report.parent, list(paths))
     except OutputFolderError as exc:
         raise click.UsageError(str(exc)) from None
     authority = _authority(authority_dir)
     files, errors = _inputs(paths, ".txt", "transcripts")
     for error in errors:
         _say_error(str(error))
-    failed = len(errors)
-    with click.progressbar(files, label=progress_label or "Converting", file=sys.stderr,
-                           hidden=not sys.stderr.isatty()) as bar:
+    items = []
+    with click.progressbar(files, label="Converting", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         for source in bar:
             try:
-                _, warnings = convert_file(source, out, authority, layout, publisher)
+                _, review = convert_file(source, out, authority, layout, publisher, conventions_file)
             except InputError as exc:
                 _say_error(str(exc))
-                failed += 1
+                errors.append(exc)
                 continue
-            for warning in warnings:
-                click.echo(str(warning), err=True)
-    return failed
+            items.extend(review)
+            for item in review:
+                if item.level == "warning":
+                    click.echo(str(item), err=True)
+    if report is not None:
+        write_report(report, items, errors)
+    warned = sum(item.level == "warning" for item in items)
+    return len(errors) + (warned if strict else 0)
 
 
 @main.command()
@@ -155,10 +174,8 @@ def text(path):
 @click.argument("sources", required=False, default="sources", type=EXISTING)
 @click.option("-o", "--output", "out", default="build", show_default=True, type=EXISTING,
               help="Build folder: TEI in OUTPUT/tei, the edition in OUTPUT/html.")
-@click.option("--layout", type=click.Choice(sorted(profiles())), help="Force a layout instead of detecting it.")
-@click.option("--authority", "authority_dir", type=EXISTING, help="Folder of authority CSV files.")
-@click.option("--publisher", default="Unpublished TEI edition", show_default=True)
-def build(sources, out, layout, authority_dir, publisher):
+@_conversion_options
+def build(sources, out, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/)."""
     from tei.validate import default_schema, validate_file
 
@@ -169,9 +186,8 @@ def build(sources, out, layout, authority_dir, publisher):
     except OutputFolderError as exc:
         raise click.UsageError(str(exc)) from None
     tei_dir, html_dir = out / "tei", out / "html"
-    sources_list = list(expand([sources], ".txt"))
-    failed = _convert((sources,), tei_dir, layout, authority_dir, publisher)
-    written = [tei_dir / f"{s.stem}.xml" for s in sources_list if (tei_dir / f"{s.stem}.xml").exists()]
+    failed = _convert((sources,), tei_dir, **options)
+    written = [tei_dir / f"{s.stem}.xml" for s in expand([sources], ".txt") if (tei_dir / f"{s.stem}.xml").exists()]
     schema = default_schema()
     invalid = 0
     for path in written:

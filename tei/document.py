@@ -10,15 +10,15 @@ from lxml import etree
 
 from tei import TEI_NS, XML_NS
 from tei.authority import Authority
-from tei.brackets import bracket_spans, conventions
+from tei.brackets import Conventions, bracket_spans, conventions, load_conventions, quote_spans
 from tei.dates import date_spans, parse_date
-from tei.errors import Warning_
+from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Layout, Profile, detect, profiles, read_layout
 from tei.names import name_spans
 from tei.spans import Part as SpanPart, Span
 from tei.structure import Part, cable_rules, classify
-from tei.weave import weave
+from tei.weave import NAME_TAGS, weave
 
 OPENER_KINDS = ("classification", "precedence", "number", "address", "dateline", "received")
 CLASSIFICATIONS = ("top secret", "secret", "confidential", "restricted", "unclassified")
@@ -29,17 +29,24 @@ DEFAULT_PUBLISHER = "Unpublished TEI edition"
 class Converted:
     tree: etree._Element
     profile: Profile
-    warnings: list[Warning_] = field(default_factory=list)
+    review: list[ReviewItem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[ReviewItem]:
+        return [item for item in self.review if item.level == "warning"]
 
     def to_bytes(self) -> bytes:
         return serialize(self.tree)
 
 
 def convert_text(text: str, path: Path | str, authority: Authority, layout: str | None = None,
-                 publisher: str = DEFAULT_PUBLISHER) -> Converted:
-    """Convert one transcript's text. Raises InputError for a transcript that cannot be read as its layout."""
+                 publisher: str = DEFAULT_PUBLISHER, conventions_file: Path | None = None) -> Converted:
+    """Convert one transcript's text. Raises InputError for a transcript that cannot be read as its layout.
+
+    The editorial conventions are the profile's, or those of `conventions_file`."""
     path = Path(path)
     profile = profiles()[layout] if layout else detect(text)
+    conv = load_conventions(conventions_file) if conventions_file else conventions(profile.conventions)
     read = read_layout(text, path, profile)
     parts = classify(read.body, profile.heading)
     fields = {name: read.value(name) for name in read.fields if read.value(name)}
@@ -53,18 +60,22 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
                 span = found[0]
                 date_text, when = part.block.text[span.start:span.end], dict(span.attrs)["when"]
                 break
-    warnings: list[Warning_] = []
+    review: list[ReviewItem] = []
     used_rules: set[str] = set()
 
-    def annotate(element: etree._Element, block_text: str, line: int) -> None:
-        spans, problems = bracket_spans(block_text)
-        for offset, message in problems:
-            warnings.append(Warning_(str(path), line + block_text.count("\n", 0, offset), message))
-        spans += date_spans(block_text) + name_spans(block_text, authority, when)
-        for dropped in weave(element, block_text.strip(), _shift(spans, block_text)):
-            if dropped.tag in ("gap", "sic", "choice", "supplied", "note"):
-                warnings.append(Warning_(str(path), line, f"{block_text[dropped.start:dropped.end]!r} overlaps another "
-                                                          "mark and is kept as text"))
+    def annotate(element: etree._Element, block_text: str, line: int, context: str) -> None:
+        def line_of(offset: int) -> int:
+            return line + block_text.count("\n", 0, offset)
+
+        block_text = block_text.strip()
+        spans, decisions = bracket_spans(block_text, conv, context)
+        review.extend(ReviewItem(str(path), line_of(d.offset), d.source, d.decision, d.why, d.level)
+                      for d in decisions)
+        spans += quote_spans(block_text, conv) + date_spans(block_text) + name_spans(block_text, authority, when)
+        for dropped in weave(element, block_text, spans):
+            if dropped.tag not in NAME_TAGS and dropped.tag not in ("date", "q"):
+                review.append(ReviewItem(str(path), line_of(dropped.start), block_text[dropped.start:dropped.end],
+                                         "kept as text", "overlaps another mark", "warning"))
         used_rules.update(s.rule for s in spans)
 
     div = E("div", type="document")
@@ -84,14 +95,16 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
             element = etree.SubElement(closer, f"{{{TEI_NS}}}signed")
         else:
             element = etree.SubElement(div, f"{{{TEI_NS}}}p")
-        annotate(element, block.text, block.line)
+        annotate(element, block.text, block.line, part.kind)
 
     title = one_line(fields["title"]) if fields.get("title") else None
     if title is None:
         head = next((p for p in parts if p.kind == "head"), None)
         title = one_line(head.block.text) if head else _first_words(parts[0].block.text)
     classification = _classification(parts, fields)
-    conv = {m.name: m.description for m in conventions().marks}
+    described = {m.name: m.description for m in conv.marks}
+    if conv.quote:
+        described["quotation"] = f"“{conv.quote[0]} … {conv.quote[1]}” as q around the quoted words"
     facts = HeaderFacts(
         fields=fields,
         source_name=path.name,
@@ -102,7 +115,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         title=title,
         classification=classification,
         correspondence=_correspondence(parts, title, authority, when),
-        conventions=[(name, conv[name]) for name in conv if name in used_rules],
+        conventions=[(name, described[name]) for name in described if name in used_rules],
         omitted=[b.text for b in read.omitted],
         publisher=publisher,
     )
@@ -116,7 +129,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
     if stand_off is not None:
         root.append(stand_off)
     root.append(text_el)
-    return Converted(root, profile, warnings)
+    return Converted(root, profile, review)
 
 
 def _shift(spans: list[Span], block_text: str) -> list[Span]:

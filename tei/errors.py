@@ -21,15 +21,18 @@ class InputError(Exception):
 
 
 @dataclass(frozen=True)
-class Warning_:
-    """Something an editor should look at; the output was still written."""
+class ReviewItem:
+    """A decision an editor may want to check, or a warning: the output was still written."""
 
     path: str
     line: int
-    message: str
+    source: str  # the transcript's text in question
+    decision: str  # what the converter did
+    why: str
+    level: str = "review"  # "review" or "warning"
 
     def __str__(self) -> str:
-        return f"{format_location(self.path, self.line)}: warning: {self.message}"
+        return f"{format_location(self.path, self.line)}: {self.level}: {self.why}"
 
 
 def format_location(path: str, line: int | None = None, column: int | None = None) -> str:

@@ -17,7 +17,9 @@ from pathlib import Path
 from tei.errors import InputError
 from tei.resources import converters_dir
 
-_NOT_LAYOUTS = {"cable", "conventions"}  # data files in converters/ that are not layouts
+def _is_layout(path: Path) -> bool:
+    """Layout profiles have a `name`; cable.toml and the conventions files in converters/ do not."""
+    return path.stem != "cable" and "conventions" not in path.stem
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Profile:
     summary_last: bool
     heading: str  # "capitals": a line in capitals; "first-line": any single first line
     title_from_heading: bool
+    conventions: str  # the editorial conventions file in converters/, without .toml
 
     def matches(self, text: str) -> bool:
         return bool(self.detect) and all(p.search(text) for p in self.detect)
@@ -100,6 +103,7 @@ def load_profile(path: Path) -> Profile:
         summary_last=body.get("summary_last", False),
         heading=body.get("heading", "capitals"),
         title_from_heading=body.get("title_from_heading", False),
+        conventions=data.get("conventions", "conventions"),
     )
 
 
@@ -108,7 +112,7 @@ def profiles() -> dict[str, Profile]:
     """Every layout profile the package ships, by name."""
     found = {}
     for path in sorted(converters_dir().glob("*.toml")):
-        if path.stem not in _NOT_LAYOUTS:
+        if _is_layout(path):
             profile = load_profile(path)
             found[profile.name] = profile
     return found

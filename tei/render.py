@@ -262,9 +262,28 @@ def rule_gap(ctx: Context, el: etree._Element) -> Markup:
         _attrs(el, "gap", title=title, data_reason=el.get("reason")), described, hidden)
 
 
+def _has_marker(el: etree._Element, function: str) -> bool:
+    """The transcript's own marker (`<metamark function="sic">[sic]</metamark>`) follows the element."""
+    following = el.getnext()
+    return (following is not None and _local(following) == "metamark" and following.get("function") == function
+            and not (el.tail or "").strip())
+
+
 def rule_sic(ctx: Context, el: etree._Element) -> Markup:
+    if _has_marker(el, "sic"):  # the marker renders itself, as the transcript wrote it
+        return Markup('<span{}><span class="sic-text">{}</span></span>').format(_attrs(el, "sic"), ctx.apply(el))
     return Markup('<span{}><span class="sic-text">{}</span>\u00a0<span class="sic-mark" title="{}">[sic]</span></span>'
                   ).format(_attrs(el, "sic"), ctx.apply(el), "so in the original")
+
+
+_MARKER_TITLES = {"sic": "so in the original", "unclear": "reading uncertain", "query": "proposed reading"}
+
+
+def rule_metamark(ctx: Context, el: etree._Element) -> Markup:
+    function = el.get("function", "")
+    return Markup('<span class="{}" title="{}">{}</span>').format(
+        "sic-mark" if function == "sic" else "metamark", _MARKER_TITLES.get(function, "editorial mark"),
+        ctx.apply(el))
 
 
 _WRITTEN = {"orig", "sic", "abbr"}
@@ -419,6 +438,7 @@ RULES: dict[str, Rule] = {
     "expan": rule_edited,
     "supplied": rule_supplied,
     "unclear": rule_unclear,
+    "metamark": rule_metamark,
     "note": rule_note,
     "del": _inline("del", "del"),
     "add": _inline("add", "ins"),

@@ -43,3 +43,7 @@ class Span:
 
     def crosses(self, other: "Span") -> bool:
         return self.start < other.start < self.end < other.end or other.start < self.start < other.end < self.end
+
+
+# The delimiters a transcript may use for editorial marks, by the name recorded in `@rend`.
+DELIMITERS = {"brackets": ("[", "]"), "braces": ("{", "}"), "angle": ("<", ">"), "parens": ("(", ")")}

@@ -1,8 +1,9 @@
 """TEI -> the transcript body as plain text, from the TEI alone.
 
-The inverse of the bracket conventions: each editorial element is written back
-with the brackets it stands for, so `[ILLEGIBLE]`, `Darien [Dalian]` and
-`export [sic]` come back as the transcript had them.
+The inverse of the bracket pass: each editorial element is written back with the
+delimiters its `@rend` records, and markers (`[sic]`, `[?]`) are kept literally in
+`metamark`, so `[ILLEGIBLE]`, `Darien [Dalian]` and `export [sic]` come back as
+the transcript had them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from lxml import etree
 
 from tei import TEI_NS
-from tei.brackets import conventions
+from tei.spans import DELIMITERS
 
 # Containers whose children are the body's blocks (paragraph-like elements).
 _CONTAINERS = {"body", "div", "opener", "closer", "front", "back", "group", "text", "postscript"}
@@ -43,29 +44,28 @@ def _collect(container: etree._Element, out: list[str]) -> None:
 
 
 def inline(element: etree._Element) -> str:
-    """An element's text with the editorial brackets it stands for written back."""
-    conv = conventions()
+    """An element's text with the editorial delimiters it stands for (its `@rend`) written back."""
     name = _local(element)
+    opening, closing = DELIMITERS.get(element.get("rend", ""), ("", ""))
 
     def inner(el: etree._Element) -> str:
         return (el.text or "") + "".join(inline(c) + (c.tail or "") for c in el if isinstance(c.tag, str))
 
-    if name == "gap":
+    if name in ("gap", "unclear"):
         desc = element.find(f"{{{TEI_NS}}}desc")
-        return conv.open + (inner(desc) if desc is not None else element.get("reason", "gap")) + conv.close
-    if name == "sic" and _local(element.getparent()) != "choice":
-        return inner(element) + f" {conv.open}sic{conv.close}"
+        if desc is not None:
+            return (opening or "[") + inner(desc) + (closing or "]")
+        if name == "gap":
+            return "[" + element.get("reason", "gap") + "]"
     if name == "choice":
         parts = {_local(c): inner(c) for c in element if isinstance(c.tag, str)}
-        for shown, bracketed in (("orig", "reg"), ("sic", "corr"), ("abbr", "expan")):
-            if shown in parts and bracketed in parts:
-                return f"{parts[shown]} {conv.open}{parts[bracketed]}{conv.close}"
-        return " ".join(parts.values())
-    if name == "supplied" or (name == "note" and element.get("type") == "editorial"):
-        return conv.open + inner(element) + conv.close
+        for shown, edited in (("orig", "reg"), ("sic", "corr"), ("abbr", "expan")):
+            if shown in parts:
+                return f"{parts[shown]} {opening}{parts.get(edited, '')}{closing}" if opening else parts[shown]
+        return next(iter(parts.values()), "")
     if name == "lb":
         return "\n"
-    return inner(element)
+    return opening + inner(element) + closing
 
 
 def body_text(tree: etree._ElementTree) -> str:

@@ -57,9 +57,12 @@ class Schema:
         if self._rng is not None:
             self._rng.validate(tree)
             lines = _source_lines(path) if len(self._rng.error_log) else []
-            return [Finding(str(path), e.line or None, e.column or _column(lines, e.line, e.message), e.message,
-                            self.name)
-                    for e in self._rng.error_log]
+            findings = []
+            for e in self._rng.error_log:
+                line = e.line or _only_element_line(tree, e.message)
+                findings.append(Finding(str(path), line, e.column or _column(lines, line, e.message), e.message,
+                                        self.name))
+            return findings
         return [Finding(str(path), getattr(e, "sourceline", None), None,
                         e.reason or str(e).splitlines()[0], self.name)
                 for e in self._xsd.iter_errors(tree)]
@@ -72,9 +75,21 @@ def _source_lines(path: Path) -> list[str]:
         return []
 
 
+_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]")
+
+
+def _only_element_line(tree: etree._ElementTree, message: str) -> int | None:
+    """libxml2 loses the line of some attribute errors; when the element named occurs once, it is that one."""
+    match = _NAMED.match(message)
+    if not match:
+        return None
+    found = tree.xpath("//*[local-name() = $name]", name=match.group(1).split(":")[-1])
+    return found[0].sourceline if len(found) == 1 else None
+
+
 def _column(lines: list[str], line: int | None, message: str) -> int | None:
     """libxml2 gives no column for grammar errors: point at the element's tag on its line."""
-    match = re.match(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]", message)
+    match = _NAMED.match(message)
     if not line or line > len(lines):
         return None
     found = lines[line - 1].find(f"<{match.group(1).split(':')[-1]}") if match else -1

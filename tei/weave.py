@@ -20,9 +20,9 @@ _SPACE = re.compile(r"\s+")
 NAME_TAGS = {"persName", "placeName", "orgName"}
 
 
-def resolve(spans: list[Span]) -> tuple[list[Span], list[Span]]:
+def resolve(spans: list[Span], text: str) -> tuple[list[Span], list[Span]]:
     """The spans that nest cleanly, sorted for weaving, and those dropped."""
-    spans = _widen_to_choices(spans)
+    spans = _widen_names(spans, text)
     accepted: list[Span] = []
     dropped: list[Span] = []
     for span in sorted(spans, key=lambda s: (-s.priority, s.start, -s.end)):
@@ -34,16 +34,23 @@ def resolve(spans: list[Span]) -> tuple[list[Span], list[Span]]:
     return accepted, dropped
 
 
-def _widen_to_choices(spans: list[Span]) -> list[Span]:
-    choices = [s for s in spans if s.tag == "choice"]
+def _widen_names(spans: list[Span], text: str) -> list[Span]:
+    """A name that is the historical form in a `choice` (`Darien [Dalian]`), or the supplied end of a name
+    given by initials (`T. V. [Soong]`), is widened to hold the whole."""
+    marks = [s for s in spans if s.tag in ("choice", "supplied")]
     widened = []
     for span in spans:
-        for choice in choices:
-            orig = choice.parts[0]
-            if span.tag in NAME_TAGS and (span.start, span.end) == (orig.start, orig.end):
-                span = Span(choice.start, choice.end, span.tag, span.attrs, (), span.priority, span.rule)
+        if span.tag in NAME_TAGS:
+            for mark in marks:
+                if mark.tag == "choice" and (span.start, span.end) == (mark.parts[0].start, mark.parts[0].end):
+                    span = Span(mark.start, mark.end, span.tag, span.attrs, (), span.priority, span.rule)
+                elif mark.tag == "supplied" and mark.rule == "completed-name" and \
+                        mark.start < span.start and span.end <= mark.end:
+                    initials = re.search(r"(?:[A-Z]\.\s?){1,3}\s*$", text[:mark.start])
+                    first = initials.start() if initials else mark.start
+                    span = Span(first, mark.end, span.tag, span.attrs, (), span.priority, span.rule)
         widened.append(span)
-    # a name inside a choice, same as the name around it (Dalian in `Darien [Dalian]`), says nothing new
+    # a name inside a mark, same as the name around it (Dalian in `Darien [Dalian]`), says nothing new
     return [s for s in widened
             if not any(o is not s and o.tag == s.tag and o.attrs == s.attrs and o.start <= s.start and s.end <= o.end
                        and (o.start, o.end) != (s.start, s.end) for o in widened)]
@@ -63,12 +70,12 @@ def _conflict(span: Span, other: Span) -> bool:
         outer, inner = span, other
     else:
         return True  # they cross
-    return outer.tag == "gap" or not outer.contains(inner)
+    return outer.tag in ("gap", "metamark") or not outer.contains(inner)
 
 
 def weave(parent: etree._Element, text: str, spans: list[Span]) -> list[Span]:
     """Append `text` to `parent` with the spans as elements; returns the spans that were dropped."""
-    accepted, dropped = resolve(spans)
+    accepted, dropped = resolve(spans, text)
     _emit(parent, text, 0, len(text), accepted)
     return dropped
 

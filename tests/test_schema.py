@@ -188,7 +188,7 @@ VALID = {
       </opener>
       <p>The text.</p>
       <closer><salute>Yours,</salute><signed>HARRIMAN</signed><dateline>Moscow</dateline></closer>"""),
-    "gap": tei('<p><gap reason="illegible"><desc>ILLEGIBLE</desc></gap> and <gap reason="garbled"/></p>'),
+    "gap": tei('<p><gap reason="illegible" rend="brackets"><desc>ILLEGIBLE</desc></gap> and <gap reason="garbled"/></p>'),
     "gap-counted": tei('<p><gap reason="illegible" quantity="2" unit="words"><desc>2 words illegible</desc></gap> '
                        '<gap reason="sensitive" quantity="1.5" unit="lines"/></p>'),
     "gap-extent": tei('<p><gap reason="sensitive" extent="less than one line"/><gap reason="damage"/>'
