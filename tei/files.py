@@ -38,8 +38,6 @@ def read_transcript(path: Path) -> str:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if not data.strip():
-        raise InputError(path, "is empty: there is no transcript to convert")
     if b"\x00" in data:
         text = data.decode("utf-8", errors="replace")
         line, column = line_and_column(text, text.index("\x00"))
@@ -62,6 +60,8 @@ def read_transcript(path: Path) -> str:
         raise InputError(
             path, f"contains the control character U+{ord(bad.group()):04X}, which XML cannot hold", line, column
         )
+    if not text.strip():
+        raise InputError(path, "is empty: there is no transcript to convert")
     return text
 
 

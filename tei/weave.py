@@ -70,7 +70,10 @@ def _conflict(span: Span, other: Span) -> bool:
         outer, inner = span, other
     else:
         return True  # they cross
-    return outer.tag in ("gap", "metamark") or not outer.contains(inner)
+    if outer.tag == "metamark" or any(p.tag == "desc" and p.start <= inner.start and inner.end <= p.end
+                                      for p in outer.parts):
+        return True  # a marker's or a description's words are the transcript's, with nothing inside
+    return not outer.contains(inner)
 
 
 def weave(parent: etree._Element, text: str, spans: list[Span]) -> list[Span]:
