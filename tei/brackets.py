@@ -102,11 +102,11 @@ def bracket_spans(text: str, conv: Conventions, context: str | None = None) -> t
         mark, new = found
         spans.extend(new)
         if mark.review:
-            decisions.append(Decision(new[0].start, text[new[0].start:end], _describe(text, new), mark.description))
+            decisions.append(Decision(new[0].start, text[new[0].start:end], describe(text, new), mark.description))
     return spans, decisions
 
 
-def _describe(text: str, spans: list[Span]) -> str:
+def describe(text: str, spans: list[Span]) -> str:
     main = spans[0]
     if main.tag == "choice":
         orig, reg = main.parts

@@ -10,7 +10,7 @@ from lxml import etree
 
 from tei import TEI_NS, XML_NS
 from tei.authority import Authority
-from tei.brackets import Conventions, bracket_spans, conventions, load_conventions, quote_spans
+from tei.brackets import bracket_spans, conventions, describe, load_conventions, quote_spans
 from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
@@ -69,10 +69,16 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
 
         block_text = block_text.strip()
         spans, decisions = bracket_spans(block_text, conv, context)
-        review.extend(ReviewItem(str(path), line_of(d.offset), d.source, d.decision, d.why, d.level)
-                      for d in decisions)
         spans += quote_spans(block_text, conv) + date_spans(block_text) + name_spans(block_text, authority, when)
-        for dropped in weave(element, block_text, spans):
+        woven, dropped_spans = weave(element, block_text, spans)
+        # a choice the weaver widened to a whole name (`Port Arthur [Lüshun]`) is reviewed as woven
+        choices = {s.end: s for s in woven if s.tag == "choice"}
+        for d in decisions:
+            choice = choices.get(d.offset + len(d.source)) if d.decision.startswith("choice") else None
+            source, decision = (block_text[choice.start:choice.end], describe(block_text, [choice])) if choice \
+                else (d.source, d.decision)
+            review.append(ReviewItem(str(path), line_of(d.offset), source, decision, d.why, d.level))
+        for dropped in dropped_spans:
             if dropped.tag not in NAME_TAGS and dropped.tag not in ("date", "q"):
                 review.append(ReviewItem(str(path), line_of(dropped.start), block_text[dropped.start:dropped.end],
                                          "kept as text", "overlaps another mark", "warning"))
@@ -156,8 +162,14 @@ def _classification(parts: list[Part], fields: dict[str, str]) -> str | None:
 
 
 def _resolve(text: str, authority: Authority, when: str | None) -> tuple[str, str | None]:
-    """A name as the header shows it: the authority's preferred name when the text names one entity."""
-    text = one_line(text).strip(" .,:;")
+    """A name as the header shows it: the authority's preferred name when the text names one entity
+    (or names it in parentheses, as in `THE AMBASSADOR IN CHINA (HURLEY)`)."""
+    text = one_line(text).strip(" .,:;[]")
+    named = re.search(r"\(([^()]+)\)$", text)
+    if named:
+        inside = _resolve(named.group(1), authority, when)
+        if inside[1]:
+            return inside
     for span in name_spans(text, authority, when):
         rest = (text[:span.start] + text[span.end:]).strip(" .,")
         if not rest or rest.casefold() == "the":

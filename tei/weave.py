@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from tei import TEI_NS
-from tei.spans import Span
+from tei.spans import Part, Span
 
 _SPACE = re.compile(r"\s+")
 NAME_TAGS = {"persName", "placeName", "orgName"}
@@ -37,6 +37,7 @@ def resolve(spans: list[Span], text: str) -> tuple[list[Span], list[Span]]:
 def _widen_names(spans: list[Span], text: str) -> list[Span]:
     """A name that is the historical form in a `choice` (`Darien [Dalian]`), or the supplied end of a name
     given by initials (`T. V. [Soong]`), is widened to hold the whole."""
+    spans = [_choice_from_name(s, spans) if s.tag == "choice" else s for s in spans]
     marks = [s for s in spans if s.tag in ("choice", "supplied")]
     widened = []
     for span in spans:
@@ -54,6 +55,16 @@ def _widen_names(spans: list[Span], text: str) -> list[Span]:
     return [s for s in widened
             if not any(o is not s and o.tag == s.tag and o.attrs == s.attrs and o.start <= s.start and s.end <= o.end
                        and (o.start, o.end) != (s.start, s.end) for o in widened)]
+
+
+def _choice_from_name(choice: Span, spans: list[Span]) -> Span:
+    """The original form of `Port Arthur [Lüshun]` is the whole name the names pass found, not only `Arthur`."""
+    orig, reg = choice.parts
+    for name in spans:
+        if name.tag in NAME_TAGS and name.end == orig.end and name.start < orig.start:
+            return Span(name.start, choice.end, "choice", choice.attrs, (Part(name.start, orig.end, "orig"), reg),
+                        choice.priority, choice.rule)
+    return choice
 
 
 def _conflict(span: Span, other: Span) -> bool:
@@ -76,11 +87,11 @@ def _conflict(span: Span, other: Span) -> bool:
     return not outer.contains(inner)
 
 
-def weave(parent: etree._Element, text: str, spans: list[Span]) -> list[Span]:
-    """Append `text` to `parent` with the spans as elements; returns the spans that were dropped."""
+def weave(parent: etree._Element, text: str, spans: list[Span]) -> tuple[list[Span], list[Span]]:
+    """Append `text` to `parent` with the spans as elements; returns the spans woven and those dropped."""
     accepted, dropped = resolve(spans, text)
     _emit(parent, text, 0, len(text), accepted)
-    return dropped
+    return accepted, dropped
 
 
 def _emit(parent: etree._Element, text: str, start: int, end: int, spans: list[Span]) -> None:

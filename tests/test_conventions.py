@@ -167,3 +167,60 @@ def test_review_report_and_strict(tmp_path):
     strict = run("convert", source, "-o", tmp_path / "out2", "--strict")
     assert strict.exit_code == 1  # ...but do under --strict
     assert (tmp_path / "out2" / "memo.xml").exists()  # the TEI is still written
+
+
+FRESH = sorted((ROOT / "tests" / "data" / "fresh").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def fresh(authority, tmp_path_factory):
+    """Transcripts in FRUS and archive style that use the conventions, converted as a user would."""
+    out = tmp_path_factory.mktemp("fresh")
+    report = out / "review.csv"
+    result = run("convert", *FRESH, "-o", out / "tei", "--report", report, "--strict")
+    assert result.exit_code == 0, result.output  # no warnings even under --strict
+    trees = {p.stem: etree.parse(str(out / "tei" / f"{p.stem}.xml")) for p in FRESH}
+    return out, trees, list(csv.DictReader(report.open(encoding="utf-8")))
+
+
+def test_fresh_transcripts_are_valid_and_lose_nothing(fresh, tei_all):
+    out, trees, _ = fresh
+    for source in FRESH:
+        tree = trees[source.stem]
+        assert default_schema().check(tree, source) == []
+        expected = [" ".join(p.split()) for p in re.split(r"\n\s*\n", source.read_text(encoding="utf-8")) if p.strip()]
+        assert blocks(tree) == expected
+    checked = jing(tei_all, *sorted((out / "tei").glob("*.xml")))
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_fresh_telegram_marks_read_as_a_historian_expects(fresh):
+    _, trees, rows = fresh
+    tree = trees["1945-08-14_hurley_telegram"]
+
+    def xml(xpath):
+        return [plain(e) for e in tree.xpath(xpath, namespaces={"t": TEI})]
+
+    assert xml("//t:opener/t:dateline") == ['<supplied reason="omitted" rend="brackets"><placeName ref="#chongqing">'
+                                            'Chungking</placeName>,</supplied> <date when="1945-08-14">August 14, '
+                                            '1945</date>.']
+    assert tree.xpath("string(//t:correspAction[@type='sent']/t:persName/@ref)", namespaces={"t": TEI}) == "#hurley"
+    assert xml("//t:placeName[t:choice]") == ['<choice rend="brackets"><orig>Darien</orig><reg>Dalian</reg></choice>',
+                                              '<choice rend="brackets"><orig>Port Arthur</orig><reg>Lüshun</reg>'
+                                              '</choice>']
+    assert [g.get("reason") for g in tree.xpath("//t:body//t:gap", namespaces={"t": TEI})] == \
+        ["garbled", "sensitive", "illegible"]
+    assert xml("//t:q") == ['to respect the full sovereignty of <placeName ref="#china">China</placeName> over '
+                            '<placeName ref="#manchuria">Manchuria</placeName>']
+    assert ("19", "Shih-chieh[?]") in [(r["line"], r["source"]) for r in rows]
+
+
+def test_fresh_memorandum_marks(fresh):
+    _, trees, _ = fresh
+    tree = trees["1946-03-05_memorandum"]
+    ns = {"t": TEI}
+    assert tree.xpath("string(//t:sic)", namespaces=ns) == "railway questoin"
+    assert tree.xpath("string(//t:unclear[@cert='low'])", namespaces=ns) == "withdraw?"
+    assert tree.xpath("//t:gap/@reason", namespaces=ns) == ["illegible", "missing", "damage"]
+    assert tree.xpath("string(//t:note[@type='editorial'])", namespaces=ns).startswith("Here follows a discussion")
+    assert tree.xpath("//t:placeName[t:choice]/@ref", namespaces=ns) == ["#shenyang", "#urumqi"]
