@@ -13,7 +13,6 @@ from tei.errors import InputError
 from tei.files import expand
 from tei.layout import profiles
 from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
-from tei.resources import project_schema
 
 EXISTING = click.Path(path_type=Path)
 

@@ -14,7 +14,7 @@ from tei.brackets import bracket_spans, conventions, describe, load_conventions,
 from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
-from tei.layout import Layout, Profile, detect, profiles, read_layout
+from tei.layout import Profile, detect, profiles, read_layout
 from tei.names import name_spans
 from tei.spans import Part as SpanPart, Span
 from tei.structure import Part, cable_rules, classify

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -134,17 +135,19 @@ def test_every_convention_gives_tei_valid_against_the_project_schema_and_tei_all
     assert checked.returncode == 0, checked.stdout
 
 
-def test_another_archive_with_braces_is_a_conventions_file(authority, tmp_path):
-    """Curly braces instead of square brackets: a conventions file, no code."""
-    braces = tmp_path / "braces_conventions.toml"
-    braces.write_text((ROOT / "converters" / "conventions.toml").read_text().replace(
-        'brackets = "square"', 'brackets = "braces"'))
-    converted, _ = convert("He said {illegible} and export {sic} to Darien {Dalian}.", authority, tmp_path,
-                           conventions_file=braces)
+@pytest.mark.parametrize("name, opening, closing", [("braces", "{", "}"), ("angle", "<", ">")])
+def test_another_archive_with_other_brackets_is_a_conventions_file(name, opening, closing, authority, tmp_path):
+    """Curly braces or `<illegible>` instead of square brackets: a conventions file, no code."""
+    other = tmp_path / f"{name}_conventions.toml"
+    other.write_text((ROOT / "converters" / "conventions.toml").read_text().replace(
+        'brackets = "square"', f'brackets = "{name}"'))
+    body = "He said [illegible] and export [sic] to Darien [Dalian].".replace("[", opening).replace("]", closing)
+    converted, _ = convert(body, authority, tmp_path, conventions_file=other)
     xml = plain(converted.tree.find(f".//{{{TEI}}}body//{{{TEI}}}p"))
-    assert '<gap reason="illegible" rend="braces"><desc>illegible</desc></gap>' in xml
-    assert '<metamark function="sic">{sic}</metamark>' in xml
-    assert blocks(etree.ElementTree(converted.tree))[-1] == "He said {illegible} and export {sic} to Darien {Dalian}."
+    assert f'<gap reason="illegible" rend="{name}"><desc>illegible</desc></gap>' in xml
+    assert f'<metamark function="sic">{escape(opening)}sic{escape(closing)}</metamark>' in xml
+    assert f'<choice rend="{name}"><orig>Darien</orig><reg>Dalian</reg></choice>' in xml
+    assert blocks(etree.ElementTree(converted.tree))[-1] == body
 
 
 def run(*args):
