@@ -12,6 +12,7 @@ from tei.authority import load_authority
 from tei.errors import InputError
 from tei.files import expand
 from tei.layout import profiles
+from tei.document import DEFAULT_PUBLISHER
 from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
 
 EXISTING = click.Path(path_type=Path)
@@ -19,6 +20,15 @@ EXISTING = click.Path(path_type=Path)
 
 def _say_error(message: str) -> None:
     click.secho(message, err=True, fg="red" if sys.stderr.isatty() else None)
+
+
+def _outputs_outside(inputs, *outputs: Path) -> None:
+    """A usage error when an output folder would be inside the inputs: they are never written to."""
+    try:
+        for out in outputs:
+            check_output_folder(out, list(inputs))
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _authority(folder: Path | None):
@@ -56,7 +66,7 @@ def _conversion_options(command):
                      help="Folder of authority CSV files that add to (or, by file name, replace) the defaults."),
         click.option("--conventions", "conventions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A conventions TOML file to use instead of the layout's (see converters/conventions.toml)."),
-        click.option("--publisher", default="Unpublished TEI edition", show_default=True,
+        click.option("--publisher", default=DEFAULT_PUBLISHER, show_default=True,
                      help="Publisher named in each file's publicationStmt."),
         click.option("--report", "report", type=EXISTING,
                      help="Write a review list (CSV: file, line, level, source, decision, why) for an editor."),
@@ -77,12 +87,7 @@ def convert(paths, out, **options):
 
 def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict) -> int:
     """Convert, print errors and warnings, write the review list; returns the number of failures."""
-    try:
-        check_output_folder(out, list(paths))
-        if report is not None:
-            check_output_folder(report.parent, list(paths))
-    except OutputFolderError as exc:
-        raise click.UsageError(str(exc)) from None
+    _outputs_outside(paths, out, *([report.parent] if report is not None else []))
     authority = _authority(authority_dir)
     files, errors = _inputs(paths, ".txt", "transcripts")
     for error in errors:
@@ -144,10 +149,7 @@ def render(paths, out):
 def _render(paths, out) -> int:
     from tei.render import render_edition
 
-    try:
-        check_output_folder(out, list(paths))
-    except OutputFolderError as exc:
-        raise click.UsageError(str(exc)) from None
+    _outputs_outside(paths, out)
     files, errors = _inputs(paths, ".xml", "TEI files")
     errors += render_edition(files, out)
     for error in errors:
@@ -180,10 +182,7 @@ def build(sources, out, **options):
 
     if not sources.exists():
         raise click.UsageError(f"{sources}: no such folder of transcripts")
-    try:
-        check_output_folder(out, [sources])
-    except OutputFolderError as exc:
-        raise click.UsageError(str(exc)) from None
+    _outputs_outside([sources], out)
     tei_dir, html_dir = out / "tei", out / "html"
     failed = _convert((sources,), tei_dir, **options)
     written = [tei_dir / f"{s.stem}.xml" for s in expand([sources], ".txt") if (tei_dir / f"{s.stem}.xml").exists()]

@@ -16,7 +16,6 @@ from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Profile, detect, profiles, read_layout
 from tei.names import name_spans
-from tei.spans import Part as SpanPart, Span
 from tei.structure import Part, cable_rules, classify
 from tei.weave import NAME_TAGS, weave
 
@@ -136,16 +135,6 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         root.append(stand_off)
     root.append(text_el)
     return Converted(root, profile, review)
-
-
-def _shift(spans: list[Span], block_text: str) -> list[Span]:
-    """Offsets relative to the stripped block (weave gets `block_text.strip()`)."""
-    lead = len(block_text) - len(block_text.lstrip())
-    if not lead:
-        return spans
-    return [Span(s.start - lead, s.end - lead, s.tag, s.attrs,
-                 tuple(SpanPart(p.start - lead, p.end - lead, p.tag) for p in s.parts), s.priority, s.rule)
-            for s in spans]
 
 
 def _first_words(text: str, limit: int = 80) -> str:

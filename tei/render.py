@@ -35,7 +35,7 @@ from tei import TEI_NS, XML_NS
 from tei.errors import InputError
 from tei.files import write_atomic
 from tei.resources import templates_dir
-from tei.xmlread import parse_tei
+from tei.xmlread import parse_tei, tei_name
 
 T = f"{{{TEI_NS}}}"
 NS = {"t": TEI_NS}
@@ -60,14 +60,6 @@ def _text(el: etree._Element | None) -> str:
     if el is None:
         return ""
     return _norm("".join(el.itertext()))
-
-
-def _local(el: etree._Element) -> str | None:
-    """The TEI local name of an element, or None for comments, PIs and non-TEI elements."""
-    if not isinstance(el.tag, str):
-        return None
-    q = etree.QName(el)
-    return q.localname if q.namespace == TEI_NS else None
 
 
 _SAFE_URL = re.compile(r"^(https?:|mailto:|#|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
@@ -188,7 +180,7 @@ class Context:
         """One element (without its tail), by its rule; unknown elements give their children."""
         if not isinstance(el.tag, str):  # comment or processing instruction
             return Markup("")
-        local = _local(el)
+        local = tei_name(el)
         rule = self.rules.get(local) if local else None
         return rule(self, el) if rule else self.apply(el)
 
@@ -227,12 +219,12 @@ _BLOCKS = {"p", "ab", "list", "table", "lg", "quote", "div", "floatingText", "no
 
 def rule_p(ctx: Context, el: etree._Element) -> Markup:
     # HTML <p> cannot hold block content; TEI <p> can (lists, quotes with paragraphs...).
-    has_block = any(_local(d) in _BLOCKS - {"note"} for d in el.iterdescendants())
+    has_block = any(tei_name(d) in _BLOCKS - {"note"} for d in el.iterdescendants())
     return _wrap("div" if has_block else "p", ctx, el, "p" if has_block else "")
 
 
 def rule_head(ctx: Context, el: etree._Element) -> Markup:
-    depth = sum(1 for a in el.iterancestors() if _local(a) in ("div", "div1", "div2", "div3", "div4"))
+    depth = sum(1 for a in el.iterancestors() if tei_name(a) in ("div", "div1", "div2", "div3", "div4"))
     level = min(6, 2 + max(depth, 1))  # h1 is the document's title, h2 the page's sections
     return _wrap(f"h{level}", ctx, el, "head")
 
@@ -265,7 +257,7 @@ def rule_gap(ctx: Context, el: etree._Element) -> Markup:
 def _has_marker(el: etree._Element, function: str) -> bool:
     """The transcript's own marker (`<metamark function="sic">[sic]</metamark>`) follows the element."""
     following = el.getnext()
-    return (following is not None and _local(following) == "metamark" and following.get("function") == function
+    return (following is not None and tei_name(following) == "metamark" and following.get("function") == function
             and not (el.tail or "").strip())
 
 
@@ -293,14 +285,14 @@ _EDITED = {"reg": "regularised form", "corr": "correction", "expan": "expansion"
 def rule_choice(ctx: Context, el: etree._Element) -> Markup:
     """Darien [Dalian]: the form as written, then the editor's form in brackets, marked."""
     children = [c for c in el if isinstance(c.tag, str)]
-    written = [c for c in children if _local(c) in _WRITTEN]
+    written = [c for c in children if tei_name(c) in _WRITTEN]
     others = [c for c in children if c not in written]
     parts = [ctx.render(c) for c in written] + [ctx.render(c) for c in others]
     return Markup("<span{}>").format(_attrs(el, "choice")) + Markup(" ").join(parts) + Markup("</span>")
 
 
 def rule_edited(ctx: Context, el: etree._Element) -> Markup:
-    local = _local(el)
+    local = tei_name(el)
     return Markup('<span{}>[{}]</span>').format(_attrs(el, local, title=_EDITED[local]), ctx.apply(el))
 
 
@@ -314,7 +306,7 @@ def rule_note(ctx: Context, el: etree._Element) -> Markup:
     kind = el.get("type")
     classes = "note" + (f" note-{kind}" if kind else "")
     title = "editorial note" if kind == "editorial" else "note"
-    if any(_local(d) in _BLOCKS for d in el.iterdescendants()):
+    if any(tei_name(d) in _BLOCKS for d in el.iterdescendants()):
         return Markup('<div{}>').format(_attrs(el, classes, title=title)) + ctx.apply(el) + Markup("</div>")
     return Markup('<span{}>[{}]</span>').format(_attrs(el, classes, title=title), ctx.apply(el))
 
@@ -324,7 +316,7 @@ _ENTITY_CLASS = {"persName": "person", "placeName": "place", "orgName": "org", "
 
 def rule_name(ctx: Context, el: etree._Element) -> Markup:
     """persName/placeName/orgName: marked per kind, titled with the authority's name, linked to Wikidata."""
-    local = _local(el)
+    local = tei_name(el)
     kind = _ENTITY_CLASS.get(local, "name")
     ref = (el.get("ref") or el.get("key") or "").split()
     entity, href = None, None
@@ -507,7 +499,7 @@ def _first(root: etree._Element, *paths: str) -> etree._Element | None:
 
 def read_page(tree: etree._ElementTree, stem: str, ctx_rules: Mapping[str, Rule]) -> Page:
     root = tree.getroot()
-    if _local(root) == "teiCorpus":
+    if tei_name(root) == "teiCorpus":
         header = root.find("t:teiHeader", NS)
         docs = root.findall("t:TEI", NS)
     else:
@@ -539,7 +531,7 @@ def read_page(tree: etree._ElementTree, stem: str, ctx_rules: Mapping[str, Rule]
         out = []
         for action in header.iterfind(f"t:profileDesc/t:correspDesc/t:correspAction[@type='{action_type}']", NS):
             for el in action:
-                if _local(el) in ("persName", "orgName", "name", "rs"):
+                if tei_name(el) in ("persName", "orgName", "name", "rs"):
                     out.append(ctx.render(el))
         return out
 
@@ -576,7 +568,7 @@ def read_page(tree: etree._ElementTree, stem: str, ctx_rules: Mapping[str, Rule]
     availability = header.findall(f"{fd}/t:publicationStmt/t:availability", NS)
     rights = []
     for av in availability:
-        parts = [c for c in av if _local(c) in ("p", "licence", "ab")]
+        parts = [c for c in av if tei_name(c) in ("p", "licence", "ab")]
         rights.extend(parts if parts else [av])
     add("Rights", rights)
     add("Funder", header.findall(f"{fd}/t:titleStmt/t:funder", NS))
@@ -585,7 +577,7 @@ def read_page(tree: etree._ElementTree, stem: str, ctx_rules: Mapping[str, Rule]
     summary = None
     if abstract is not None and _text(abstract):
         inner = show(abstract)
-        summary = inner if any(_local(c) in _BLOCKS for c in abstract) else Markup("<p>{}</p>").format(inner)
+        summary = inner if any(tei_name(c) in _BLOCKS for c in abstract) else Markup("<p>{}</p>").format(inner)
 
     texts = [d.find("t:text", NS) for d in docs]
     text = Markup("\n").join(ctx.render(t) for t in texts if t is not None)

@@ -14,13 +14,10 @@ from lxml import etree
 
 from tei import TEI_NS
 from tei.spans import DELIMITERS
+from tei.xmlread import tei_name
 
 # Containers whose children are the body's blocks (paragraph-like elements).
 _CONTAINERS = {"body", "div", "opener", "closer", "front", "back", "group", "text", "postscript"}
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
 def blocks(tree: etree._ElementTree) -> list[str]:
@@ -35,7 +32,7 @@ def _collect(container: etree._Element, out: list[str]) -> None:
     for child in container:
         if not isinstance(child.tag, str):
             continue
-        if _local(child) in _CONTAINERS:
+        if tei_name(child) in _CONTAINERS:
             _collect(child, out)
         else:
             text = re.sub(r"\s+", " ", inline(child)).strip()
@@ -45,7 +42,7 @@ def _collect(container: etree._Element, out: list[str]) -> None:
 
 def inline(element: etree._Element) -> str:
     """An element's text with the editorial delimiters it stands for (its `@rend`) written back."""
-    name = _local(element)
+    name = tei_name(element)
     opening, closing = DELIMITERS.get(element.get("rend", ""), ("", ""))
 
     def inner(el: etree._Element) -> str:
@@ -58,7 +55,7 @@ def inline(element: etree._Element) -> str:
         if name == "gap":
             return "[" + element.get("reason", "gap") + "]"
     if name == "choice":
-        parts = {_local(c): inner(c) for c in element if isinstance(c.tag, str)}
+        parts = {tei_name(c): inner(c) for c in element if isinstance(c.tag, str)}
         for shown, edited in (("orig", "reg"), ("sic", "corr"), ("abbr", "expan")):
             if shown in parts:
                 return f"{parts[shown]} {opening}{parts.get(edited, '')}{closing}" if opening else parts[shown]

@@ -78,21 +78,27 @@ def _source_lines(path: Path) -> list[str]:
 _NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]")
 
 
+def _element_named(message: str) -> str | None:
+    """The local name of the element a libxml2 grammar message is about."""
+    match = _NAMED.match(message)
+    return match.group(1).split(":")[-1] if match else None
+
+
 def _only_element_line(tree: etree._ElementTree, message: str) -> int | None:
     """libxml2 loses the line of some attribute errors; when the element named occurs once, it is that one."""
-    match = _NAMED.match(message)
-    if not match:
+    name = _element_named(message)
+    if name is None:
         return None
-    found = tree.xpath("//*[local-name() = $name]", name=match.group(1).split(":")[-1])
+    found = tree.xpath("//*[local-name() = $name]", name=name)
     return found[0].sourceline if len(found) == 1 else None
 
 
 def _column(lines: list[str], line: int | None, message: str) -> int | None:
     """libxml2 gives no column for grammar errors: point at the element's tag on its line."""
-    match = _NAMED.match(message)
+    name = _element_named(message)
     if not line or line > len(lines):
         return None
-    found = lines[line - 1].find(f"<{match.group(1).split(':')[-1]}") if match else -1
+    found = lines[line - 1].find(f"<{name}") if name else -1
     return found + 1 if found >= 0 else len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1
 
 

@@ -48,3 +48,11 @@ def parse_tei(path: Path) -> etree._ElementTree:
                          + (f" in namespace {etree.QName(root).namespace}" if etree.QName(root).namespace else
                             " with no namespace") + f", not <TEI> in {TEI_NS}", root.sourceline)
     return tree
+
+
+def tei_name(element: etree._Element) -> str | None:
+    """The TEI local name of an element, or None for comments, PIs and elements in other namespaces."""
+    if not isinstance(element.tag, str):
+        return None
+    name = etree.QName(element)
+    return name.localname if name.namespace == TEI_NS else None
