@@ -15,7 +15,6 @@ from pathlib import Path
 from tei.errors import InputError
 from tei.resources import authority_dir
 
-KINDS = {"people.csv": "person", "places.csv": "place", "orgs.csv": "org"}
 # Identifier columns and how each becomes an idno and a URL.
 IDENTIFIERS = {
     "wikidata": "https://www.wikidata.org/wiki/{}",
@@ -33,6 +32,7 @@ class Entity:
     identifiers: tuple[tuple[str, str], ...]  # (type, value), in IDENTIFIERS order
     birth: str = ""
     death: str = ""
+    description: str = ""
 
     @property
     def tag(self) -> str:
@@ -59,6 +59,10 @@ class Authority:
         first, last = _date_range(when)
         return {r.id for r in self.roles if r.phrase.casefold() == phrase.casefold() and r.start <= last and first <= r.end}
 
+    def ever_held(self, phrase: str) -> set[str]:
+        """Ids of everyone roles.csv lists for `phrase`, at any date."""
+        return {r.id for r in self.roles if r.phrase.casefold() == phrase.casefold()}
+
 
 def _date_range(when: str) -> tuple[str, str]:
     if len(when) == 4:
@@ -69,34 +73,58 @@ def _date_range(when: str) -> tuple[str, str]:
 
 
 def load_authority(extra: Path | None = None) -> Authority:
+    """The default authority, with the CSV files of `extra` added: a file there named like a default
+    one (people.csv) replaces it; any other file whose name starts with a kind (people-1946.csv) adds to it."""
     files = {p.name: p for p in sorted(authority_dir().glob("*.csv"))}
     if extra is not None:
         if not extra.is_dir():
             raise InputError(extra, "is not a folder of authority files (people.csv, places.csv, orgs.csv, roles.csv)")
         files.update({p.name: p for p in sorted(extra.glob("*.csv"))})
     entities: dict[str, Entity] = {}
-    roles: list[Role] = []
+    roles: list[tuple[Path, int, Role]] = []
     for name, path in sorted(files.items()):
-        rows = _rows(path)
-        if name == "roles.csv":
-            roles.extend(Role(r["phrase"], r["id"], r["from"], r["to"]) for _, r in rows)
-        elif name in KINDS:
-            for line, row in rows:
-                entity = _entity(row, KINDS[name])
-                if entity.id in entities:
-                    raise InputError(path, f"the id {entity.id!r} is used twice in the authority files", line)
-                entities[entity.id] = entity
-    for role in roles:
+        kind = _kind_of(name)
+        if kind is None:
+            continue
+        for line, row in _rows(path, REQUIRED["role" if kind == "role" else "entity"]):
+            if kind == "role":
+                roles.append((path, line, Role(row["phrase"], row["id"], row["from"], row.get("to") or "9999-12-31")))
+                continue
+            entity = _entity(row, kind)
+            if entity.id in entities:
+                raise InputError(path, f"the id {entity.id!r} is used twice in the authority files", line)
+            entities[entity.id] = entity
+    for path, line, role in roles:
         if role.id not in entities:
-            raise InputError(files["roles.csv"], f"role {role.phrase!r} names {role.id!r}, which no authority file has")
-    return Authority(entities, tuple(roles))
+            raise InputError(path, f"role {role.phrase!r} names {role.id!r}, which no authority file has", line)
+    return Authority(entities, tuple(role for _, _, role in roles))
 
 
-def _rows(path: Path):
+REQUIRED = {"entity": ("id", "name"), "role": ("phrase", "id", "from")}  # an empty `to`: still in office
+
+
+def _kind_of(file_name: str) -> str | None:
+    """person, place, org or role, from the file name's first word (people, places, orgs, roles)."""
+    stem = file_name.removesuffix(".csv")
+    for prefix, kind in (("people", "person"), ("places", "place"), ("orgs", "org"), ("roles", "role")):
+        if stem == prefix or stem.startswith(prefix + "-") or stem.startswith(prefix + "_"):
+            return kind
+    return None
+
+
+def _rows(path: Path, required: tuple[str, ...]):
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), 2):
-                yield line, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig: spreadsheets often write a BOM
+            reader = csv.DictReader(handle)
+            missing = [c for c in required if c not in [f.strip() for f in reader.fieldnames or []]]
+            if missing:
+                raise InputError(path, "has no column " + ", ".join(repr(c) for c in missing)
+                                 + " (the first row must name the columns: " + ",".join(required) + ",...)", 1)
+            for line, row in enumerate(reader, 2):
+                row = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+                if not all(row.get(c) for c in required):
+                    raise InputError(path, "a row needs " + ", ".join(required), line)
+                yield line, row
     except UnicodeDecodeError:
         raise InputError(path, "is not UTF-8; save the spreadsheet as CSV UTF-8") from None
 
@@ -106,4 +134,5 @@ def _entity(row: dict[str, str], kind: str) -> Entity:
     if row["name"] not in variants:
         variants.insert(0, row["name"])
     identifiers = tuple((k, row[k]) for k in IDENTIFIERS if row.get(k))
-    return Entity(row["id"], kind, row["name"], tuple(variants), identifiers, row.get("birth", ""), row.get("death", ""))
+    return Entity(row["id"], kind, row["name"], tuple(variants), identifiers, row.get("birth", ""), row.get("death", ""),
+                  row.get("description", ""))

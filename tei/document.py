@@ -15,7 +15,8 @@ from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Profile, detect, profiles, read_layout
-from tei.names import name_spans
+from tei.candidates import candidate_spans
+from tei.names import RoleReader, gazetteer, name_spans
 from tei.structure import Part, cable_rules, classify
 from tei.weave import NAME_TAGS, weave
 
@@ -39,10 +40,12 @@ class Converted:
 
 
 def convert_text(text: str, path: Path | str, authority: Authority, layout: str | None = None,
-                 publisher: str = DEFAULT_PUBLISHER, conventions_file: Path | None = None) -> Converted:
+                 publisher: str = DEFAULT_PUBLISHER, conventions_file: Path | None = None,
+                 recogniser: str = "auto") -> Converted:
     """Convert one transcript's text. Raises InputError for a transcript that cannot be read as its layout.
 
-    The editorial conventions are the profile's, or those of `conventions_file`."""
+    The editorial conventions are the profile's, or those of `conventions_file`; `recogniser` says how
+    names the authority does not know are found (see tei.candidates)."""
     path = Path(path)
     profile = profiles()[layout] if layout else detect(text)
     conv = load_conventions(conventions_file) if conventions_file else conventions(profile.conventions)
@@ -54,13 +57,15 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
     when = parse_date(date_text) if date_text else None
     if when is None:
         for part in parts:
-            found = date_spans(part.block.text) if part.kind in ("head", "dateline") else None
+            found = [s for s in date_spans(part.block.text) if not dict(s.attrs)["when"].startswith("--")] \
+                if part.kind in ("head", "dateline") else None  # a date without its year dates no document
             if found:
                 span = found[0]
                 date_text, when = part.block.text[span.start:span.end], dict(span.attrs)["when"]
                 break
     review: list[ReviewItem] = []
     used_rules: set[str] = set()
+    roles = RoleReader(authority, when, [part.block.text for part in parts])
 
     def annotate(element: etree._Element, block_text: str, line: int, context: str) -> None:
         def line_of(offset: int) -> int:
@@ -68,8 +73,20 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
 
         block_text = block_text.strip()
         spans, decisions = bracket_spans(block_text, conv, context)
-        spans += quote_spans(block_text, conv) + date_spans(block_text) + name_spans(block_text, authority, when)
+        names = name_spans(block_text, authority, roles)
+        known = [(f.start, f.end) for f in gazetteer(authority).find(block_text)] + [(s.start, s.end) for s in names]
+        candidates = candidate_spans(block_text, known, recogniser)
+        spans += quote_spans(block_text, conv) + date_spans(block_text) + names + candidates
         woven, dropped_spans = weave(element, block_text, spans)
+        for span in woven:
+            if span.rule == "role" and roles.by_context(block_text[span.start:span.end]):
+                review.append(ReviewItem(str(path), line_of(span.start), block_text[span.start:span.end],
+                                         f"{span.tag} {dict(span.attrs)['ref']}",
+                                         roles.holder(block_text[span.start:span.end])[1]))
+            elif span.rule.startswith("candidate"):
+                review.append(ReviewItem(str(path), line_of(span.start), block_text[span.start:span.end],
+                                         f"{span.tag} candidate", f"not in the authority; found by the "
+                                         f"{span.rule.split('-', 1)[1]} rule in: {_context(block_text, span)}"))
         # a choice the weaver widened to a whole name (`Port Arthur [Lüshun]`) is reviewed as woven
         choices = {s.end: s for s in woven if s.tag == "choice"}
         for d in decisions:
@@ -119,7 +136,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         date_text=date_text,
         title=title,
         classification=classification,
-        correspondence=_correspondence(parts, title, authority, when),
+        correspondence=_correspondence(parts, title, authority, roles),
         conventions=[(name, described[name]) for name in described if name in used_rules],
         omitted=[b.text for b in read.omitted],
         publisher=publisher,
@@ -150,16 +167,23 @@ def _classification(parts: list[Part], fields: dict[str, str]) -> str | None:
     return level.title() if level.casefold() in CLASSIFICATIONS else level
 
 
-def _resolve(text: str, authority: Authority, when: str | None) -> tuple[str, str | None]:
+def _context(text: str, span, width: int = 60) -> str:
+    """The words around a span, on one line, for a reviewer."""
+    before = one_line(text[max(0, span.start - width):span.start])
+    after = one_line(text[span.end:span.end + width])
+    return f"…{before} «{one_line(text[span.start:span.end])}» {after}…"
+
+
+def _resolve(text: str, authority: Authority, roles: RoleReader) -> tuple[str, str | None]:
     """A name as the header shows it: the authority's preferred name when the text names one entity
     (or names it in parentheses, as in `THE AMBASSADOR IN CHINA (HURLEY)`)."""
     text = one_line(text).strip(" .,:;[]")
     named = re.search(r"\(([^()]+)\)$", text)
     if named:
-        inside = _resolve(named.group(1), authority, when)
+        inside = _resolve(named.group(1), authority, roles)
         if inside[1]:
             return inside
-    for span in name_spans(text, authority, when):
+    for span in name_spans(text, authority, roles):
         rest = (text[:span.start] + text[span.end:]).strip(" .,")
         if not rest or rest.casefold() == "the":
             entity = authority.entities[dict(span.attrs)["ref"][1:]]
@@ -167,23 +191,23 @@ def _resolve(text: str, authority: Authority, when: str | None) -> tuple[str, st
     return text, None
 
 
-def _correspondence(parts: list[Part], title: str, authority: Authority, when: str | None) -> Correspondence:
+def _correspondence(parts: list[Part], title: str, authority: Authority, roles: RoleReader) -> Correspondence:
     rules = cable_rules()
     corr = Correspondence()
     address = next((p.block.text for p in parts if p.kind == "address"), None)
     match = rules.address.search(one_line(address)) if address else None
     match = match or rules.address.search(title)
     if match:
-        corr.sender = _resolve(match.group("sender"), authority, when)
-        corr.addressees = [_resolve(a, authority, when)
+        corr.sender = _resolve(match.group("sender"), authority, roles)
+        corr.addressees = [_resolve(a, authority, roles)
                            for a in rules.addressee_separator.split(match.group("addressees")) if a.strip(" .")]
     head = next((p.block.text for p in parts if p.kind == "head"), None)
     place = rules.heading_place.search(one_line(head)) if head else None
     dateline = next((p.block.text for p in parts if p.kind == "dateline"), None)
     if place:
-        corr.place = _resolve(place.group("place"), authority, when)
+        corr.place = _resolve(place.group("place"), authority, roles)
     elif dateline:
-        corr.place = _resolve(dateline.split(",")[0], authority, when)
+        corr.place = _resolve(dateline.split(",")[0], authority, roles)
     return corr
 
 

