@@ -9,6 +9,7 @@ file there with the same name replaces the default one.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +80,13 @@ def load_authority(extra: Path | None = None) -> Authority:
     if extra is not None:
         if not extra.is_dir():
             raise InputError(extra, "is not a folder of authority files (people.csv, places.csv, orgs.csv, roles.csv)")
-        files.update({p.name: p for p in sorted(extra.glob("*.csv"))})
+        for path in sorted(extra.glob("*.csv")):
+            files.pop(path.name, None)
+            files[path.name] = path  # the defaults first, then the editor's files, in name order
     entities: dict[str, Entity] = {}
+    origin: dict[str, str] = {}
     roles: list[tuple[Path, int, Role]] = []
-    for name, path in sorted(files.items()):
+    for name, path in files.items():
         kind = _kind_of(name)
         if kind is None:
             continue
@@ -92,8 +96,10 @@ def load_authority(extra: Path | None = None) -> Authority:
                 continue
             entity = _entity(row, kind)
             if entity.id in entities:
-                raise InputError(path, f"the id {entity.id!r} is used twice in the authority files", line)
+                raise InputError(path, f"the id {entity.id!r} is already used in {origin[entity.id]}; "
+                                       "give each entity its own id", line)
             entities[entity.id] = entity
+            origin[entity.id] = f"{path.name}:{line}"
     for path, line, role in roles:
         if role.id not in entities:
             raise InputError(path, f"role {role.phrase!r} names {role.id!r}, which no authority file has", line)
@@ -136,3 +142,33 @@ def _entity(row: dict[str, str], kind: str) -> Entity:
     identifiers = tuple((k, row[k]) for k in IDENTIFIERS if row.get(k))
     return Entity(row["id"], kind, row["name"], tuple(variants), identifiers, row.get("birth", ""), row.get("death", ""),
                   row.get("description", ""))
+
+
+# What a well-formed identifier of each kind looks like.
+IDENTIFIER_FORMS = {"wikidata": re.compile(r"Q[1-9]\d*"), "viaf": re.compile(r"[1-9]\d{0,21}"),
+                    "geonames": re.compile(r"[1-9]\d{0,9}")}
+ID_FORM = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+def lint(authority: Authority) -> list[str]:
+    """Problems an editor should fix: malformed ids and identifiers, a name listed for two entities,
+    a role whose dates are not ISO dates."""
+    problems = []
+    owners: dict[str, set[str]] = {}
+    for entity in authority.entities.values():
+        if not ID_FORM.fullmatch(entity.id):
+            problems.append(f"{entity.id}: the id must start with a letter and hold only letters, digits, - . _")
+        for kind, value in entity.identifiers:
+            if not IDENTIFIER_FORMS[kind].fullmatch(value):
+                problems.append(f"{entity.id}: {kind} {value!r} is not a {kind} identifier")
+        for variant in entity.variants:
+            owners.setdefault(variant.casefold(), set()).add(entity.id)
+    for variant, ids in sorted(owners.items()):
+        if len(ids) > 1:
+            problems.append(f"the name {variant!r} is listed for {', '.join(sorted(ids))}: the converter takes the "
+                            "first; keep it on one entity, or use a role with dates")
+    for role in authority.roles:
+        for date in (role.start, role.end):
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+                problems.append(f"role {role.phrase!r} ({role.id}): {date!r} is not a date like 1945-04-12")
+    return problems

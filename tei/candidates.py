@@ -94,11 +94,24 @@ def spacy_available() -> bool:
     return _spacy() is not None
 
 
+def uses_spacy(recogniser: str) -> bool:
+    return recogniser == "spacy" or (recogniser == "auto" and spacy_available())
+
+
+def recogniser_tool() -> tuple[str, str, str]:
+    """(ident, version, label) of the statistical recogniser, for the header's appInfo."""
+    import spacy
+
+    meta = _spacy().meta
+    return "spacy", spacy.__version__, f"spaCy with {meta['lang']}_{meta['name']} {meta['version']} (name candidates)"
+
+
 def recogniser_candidates(text: str) -> list[tuple[int, int, str]]:
     nlp = _spacy()
     if nlp is None:
         return []
     labels = name_rules().labels
+    titles = set(name_rules().titles)
     found = []
     for ent in nlp(text).ents:
         tag = labels.get(ent.label_)
@@ -110,8 +123,12 @@ def recogniser_candidates(text: str) -> list[tuple[int, int, str]]:
             start += 4
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
-        if start < end and text[start].isupper():
-            found.append((start, end, tag))
+        words = text[start:end]
+        if start >= end or not words[0].isupper() or words.isupper():
+            continue  # the small pipeline takes lines in capitals (cable headings) for organisations
+        if tag != "persName" and words.split()[0] in titles:
+            continue  # "Commissar for Foreign Affairs" is an office, not an organisation
+        found.append((start, end, tag))
     return found
 
 
@@ -123,7 +140,7 @@ def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "
         return []
     found = title_candidates(text)
     source = {(s, e): "title" for s, e, _ in found}
-    if recogniser == "spacy" or (recogniser == "auto" and spacy_available()):
+    if uses_spacy(recogniser):
         if not spacy_available():
             raise RuntimeError("the spaCy recogniser is not installed: pip install 'tei-transcripts[ner]'")
         statistical = recogniser_candidates(text)

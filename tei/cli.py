@@ -1,4 +1,4 @@
-"""The `tei` command: convert, validate, render, text, build."""
+"""The `tei` command: convert, validate, render, text, build, authority."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from tei import __version__
 from tei.authority import load_authority
+from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError
 from tei.files import expand
 from tei.layout import profiles
@@ -71,6 +72,9 @@ def _conversion_options(command):
         click.option("--report", "report", type=EXISTING,
                      help="Write a review list (CSV: file, line, level, source, decision, why) for an editor."),
         click.option("--strict", is_flag=True, help="Exit non-zero when there are warnings (for CI)."),
+        click.option("--recogniser", type=click.Choice(RECOGNISERS), default="auto", show_default=True,
+                     help="How names the authority lacks are found: title rule, spaCy (the `ner` extra), both "
+                          "(auto: spaCy when installed), or none."),
     ]):
         command = option(command)
     return command
@@ -85,10 +89,12 @@ def convert(paths, out, **options):
     sys.exit(1 if _convert(paths, out, **options) else 0)
 
 
-def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict) -> int:
+def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict, recogniser) -> int:
     """Convert, print errors and warnings, write the review list; returns the number of failures."""
     _outputs_outside(paths, out, *([report.parent] if report is not None else []))
     authority = _authority(authority_dir)
+    if recogniser == "spacy" and not spacy_available():
+        raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     files, errors = _inputs(paths, ".txt", "transcripts")
     for error in errors:
         _say_error(str(error))
@@ -96,7 +102,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
     with click.progressbar(files, label="Converting", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         for source in bar:
             try:
-                _, review = convert_file(source, out, authority, layout, publisher, conventions_file)
+                _, review = convert_file(source, out, authority, layout, publisher, conventions_file, recogniser)
             except InputError as exc:
                 _say_error(str(exc))
                 errors.append(exc)
@@ -197,4 +203,49 @@ def build(sources, out, **options):
     problems = failed + invalid + render_failed
     click.echo(f"{len(written)} converted, {len(written) - invalid} valid, {problems} problem(s); "
                f"edition: {html_dir / 'index.html'}")
+    sys.exit(1 if problems else 0)
+
+
+@main.group()
+def authority():
+    """Work on the authority files (people, places, organisations, roles)."""
+
+
+@authority.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--authority", "authority_dir", type=EXISTING, help="The authority the rows are for (ids stay unique).")
+@click.option("-o", "--output", "out", type=EXISTING,
+              help="Write people.csv, places.csv, orgs.csv of new rows into this folder instead of printing them.")
+def suggest(reports, authority_dir, out):
+    """Turn the name candidates of review reports (tei convert --report) into authority rows."""
+    from tei.files import write_atomic
+    from tei.suggest import suggestion_tables
+
+    try:
+        tables = suggestion_tables(list(reports), _authority(authority_dir))
+    except InputError as exc:
+        _say_error(str(exc))
+        sys.exit(2)
+    if not tables:
+        click.echo("No name candidates in the report(s): nothing to add.", err=True)
+    for file, table in tables.items():
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            write_atomic(out / file, table.encode("utf-8"))
+            click.echo(f"{out / file}: {table.count(chr(10)) - 1} row(s)", err=True)
+        else:
+            click.echo(f"# {file}")
+            click.echo(table)
+
+
+@authority.command()
+@click.option("--authority", "authority_dir", type=EXISTING, help="A folder of authority files to check with the defaults.")
+def check(authority_dir):
+    """Check the authority files: identifiers well formed, no name that points to two entities."""
+    from tei.authority import lint
+
+    problems = lint(_authority(authority_dir))
+    for problem in problems:
+        click.echo(problem)
+    click.echo(f"{len(problems)} problem(s)", err=True)
     sys.exit(1 if problems else 0)

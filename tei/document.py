@@ -15,7 +15,7 @@ from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Profile, detect, profiles, read_layout
-from tei.candidates import candidate_spans
+from tei.candidates import candidate_spans, recogniser_tool, uses_spacy
 from tei.names import RoleReader, gazetteer, name_spans
 from tei.structure import Part, cable_rules, classify
 from tei.weave import NAME_TAGS, weave
@@ -140,6 +140,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         conventions=[(name, described[name]) for name in described if name in used_rules],
         omitted=[b.text for b in read.omitted],
         publisher=publisher,
+        tools=(recogniser_tool(),) if uses_spacy(recogniser) else (),
     )
     header = build_header(facts)
     text_el = E("text", E("body", div))
@@ -229,6 +230,8 @@ def _stand_off(authority: Authority, trees: list[etree._Element]) -> etree._Elem
                 entry.append(E("death", when=entity.death))
             for id_type, value in entity.identifiers:
                 entry.append(E("idno", value, type=id_type))
+            if entity.description:
+                entry.append(E("note", entity.description))
             entries.append(entry)
         if entries:
             lists.append(E(list_tag, *entries))

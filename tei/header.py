@@ -77,6 +77,7 @@ class HeaderFacts:
     conventions: list[tuple[str, str]]  # (name, description) of the editorial conventions applied
     omitted: list[str]
     publisher: str
+    tools: tuple[tuple[str, str, str], ...] = ()  # (ident, version, label) of other software that marked the text
 
 
 def text_language(fields: dict[str, str]) -> str | None:
@@ -150,7 +151,8 @@ def build_header(facts: HeaderFacts) -> etree._Element:
                       + "; ".join(f"“{one_line(o)}”" for o in facts.omitted) + "."))
     encoding = E(
         "encodingDesc",
-        E("appInfo", E("application", E("label", "tei-transcripts"), ident="tei-transcripts", version=__version__)),
+        E("appInfo", E("application", E("label", "tei-transcripts"), ident="tei-transcripts", version=__version__),
+          *(E("application", E("label", label), ident=ident, version=version) for ident, version, label in facts.tools)),
         E("editorialDecl", *decl),
         E("classDecl", E("taxonomy", E("desc", "Security classification of the original document"),
                          xml__id="classification")) if facts.classification else None,

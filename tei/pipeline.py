@@ -26,11 +26,11 @@ def check_output_folder(out: Path, inputs: list[Path]) -> None:
 
 
 def convert_file(source: Path, out_dir: Path, authority: Authority, layout: str | None = None,
-                 publisher: str = DEFAULT_PUBLISHER, conventions_file: Path | None = None
-                 ) -> tuple[Path, list[ReviewItem]]:
+                 publisher: str = DEFAULT_PUBLISHER, conventions_file: Path | None = None,
+                 recogniser: str = "auto") -> tuple[Path, list[ReviewItem]]:
     """Convert one transcript to `out_dir/<stem>.xml`. Raises InputError; then nothing is written."""
     text = read_transcript(source)
-    converted = convert_text(text, source, authority, layout, publisher, conventions_file)
+    converted = convert_text(text, source, authority, layout, publisher, conventions_file, recogniser)
     target = out_dir / f"{source.stem}.xml"
     write_atomic(target, converted.to_bytes())
     return target, converted.review
