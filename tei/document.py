@@ -175,9 +175,14 @@ def _context(text: str, span, width: int = 60) -> str:
     return f"…{before} «{one_line(text[span.start:span.end])}» {after}…"
 
 
-def _resolve(text: str, authority: Authority, roles: RoleReader) -> tuple[str, str | None]:
-    """A name as the header shows it: the authority's preferred name when the text names one entity
-    (or names it in parentheses, as in `THE AMBASSADOR IN CHINA (HURLEY)`)."""
+# An unnamed sender or addressee that is an institution, not a person (`the Embassy in China`).
+_INSTITUTION = re.compile(r"\b(?:Embassy|Legation|Consulate|Department|Government|Ministry|Office|Mission|Commission|"
+                          r"Committee|Council|Chiefs of Staff|Headquarters)\b")
+
+
+def _resolve(text: str, authority: Authority, roles: RoleReader) -> tuple[str, str | None, str | None]:
+    """A name as the header shows it, with its entity id and element: the authority's preferred name when the
+    text names one entity (or names it in parentheses, as in `THE AMBASSADOR IN CHINA (HURLEY)`)."""
     text = one_line(text).strip(" .,:;[]")
     named = re.search(r"\(([^()]+)\)$", text)
     if named:
@@ -188,8 +193,8 @@ def _resolve(text: str, authority: Authority, roles: RoleReader) -> tuple[str, s
         rest = (text[:span.start] + text[span.end:]).strip(" .,")
         if not rest or rest.casefold() == "the":
             entity = authority.entities[dict(span.attrs)["ref"][1:]]
-            return entity.name, entity.id
-    return text, None
+            return entity.name, entity.id, entity.tag
+    return text, None, "orgName" if _INSTITUTION.search(text) else None
 
 
 def _correspondence(parts: list[Part], title: str, authority: Authority, roles: RoleReader) -> Correspondence:
@@ -197,7 +202,7 @@ def _correspondence(parts: list[Part], title: str, authority: Authority, roles: 
     corr = Correspondence()
     address = next((p.block.text for p in parts if p.kind == "address"), None)
     match = rules.address.search(one_line(address)) if address else None
-    match = match or rules.address.search(title)
+    match = match or rules.address.search(title) or rules.title_address.search(title)
     if match:
         corr.sender = _resolve(match.group("sender"), authority, roles)
         corr.addressees = [_resolve(a, authority, roles)

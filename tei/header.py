@@ -56,9 +56,9 @@ def one_line(text: str) -> str:
 class Correspondence:
     """Who sent the document to whom, from where, as the text states it."""
 
-    sender: tuple[str, str | None] | None = None  # (name, entity id)
-    addressees: list[tuple[str, str | None]] = field(default_factory=list)
-    place: tuple[str, str | None] | None = None
+    sender: tuple[str, str | None, str | None] | None = None  # (name, entity id, element)
+    addressees: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    place: tuple[str, str | None, str | None] | None = None
 
 
 @dataclass
@@ -179,8 +179,10 @@ def build_header(facts: HeaderFacts) -> etree._Element:
     return header
 
 
-def _name(tag: str, name: tuple[str, str | None]) -> etree._Element:
-    text, ref = name
+def _name(tag: str, name: tuple[str, ...]) -> etree._Element:
+    """(text, entity id or None[, element]): the element is the entity's kind when the text says it."""
+    text, ref, *kind = name
+    tag = kind[0] if kind and kind[0] else tag
     return E(tag, text, ref=f"#{ref}") if ref else E(tag, text)
 
 

@@ -21,6 +21,7 @@ class CableRules:
     back: tuple[tuple[str, re.Pattern], ...]
     address: re.Pattern
     heading_place: re.Pattern
+    title_address: re.Pattern
     addressee_separator: re.Pattern
 
 
@@ -34,6 +35,7 @@ def cable_rules() -> CableRules:
         back=tuple((b["kind"], re.compile(b["pattern"])) for b in data["back"]),
         address=re.compile(corr["address"]),
         heading_place=re.compile(corr["heading_place"]),
+        title_address=re.compile(corr["title_address"]),
         addressee_separator=re.compile(corr["addressee_separator"]),
     )
 

@@ -64,7 +64,8 @@ ROWS = [
     ("sic-upper", "the goverment [SIC] said", '<sic>goverment</sic> <metamark function="sic">[SIC]</metamark>'),
     ("sic-phrase", 'he wants a "free port under joint" [sic] now',
      '"<sic>free port under joint</sic>" <metamark function="sic">[sic]</metamark>'),
-    ("unclear-word", "met at Yenan[?] in June", '<unclear>Yenan</unclear><metamark function="unclear">[?]</metamark>'),
+    ("unclear-word", "met at Yenan[?] in June",
+     '<placeName ref="#yanan"><unclear>Yenan</unclear></placeName><metamark function="unclear">[?]</metamark>'),
     ("conjecture", "the [railway?] agreement",
      '<unclear cert="low" rend="brackets">railway<metamark function="query">?</metamark></unclear>'),
     ("unclear", "the [unclear] agreement", '<unclear reason="illegible" rend="brackets"><desc>unclear</desc></unclear>'),
@@ -97,7 +98,8 @@ def test_convention(body, expected, authority, tmp_path):
 def test_dateline_place_in_brackets_is_supplied(authority, tmp_path):
     converted, _ = convert("SECRET\n\n[Washington,] July 3, 1945.\n\nThe Secretary met Soong.", authority, tmp_path)
     dateline = converted.tree.find(f".//{{{TEI}}}opener/{{{TEI}}}dateline")
-    assert plain(dateline).startswith('<supplied reason="omitted" rend="brackets">Washington,</supplied> <date')
+    assert plain(dateline).startswith('<supplied reason="omitted" rend="brackets"><placeName ref="#washington">Washington</placeName>,'
+                                     '</supplied> <date')
     assert blocks(etree.ElementTree(converted.tree))[2] == "[Washington,] July 3, 1945."
 
 

