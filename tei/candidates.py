@@ -52,7 +52,8 @@ def _title_pattern(rules: NameRules) -> re.Pattern:
     titles = "|".join(re.escape(t) for t in sorted(forms, key=len, reverse=True))
     return re.compile(
         rf"(?<![\w.])(?:{titles})[ \t]+"
-        rf"(?P<name>(?:[A-Z]\.[ \t]*){{0,3}}{_PARTICLES}{_NAME_WORD}(?:[ \t]+{_PARTICLES}{_NAME_WORD}){{0,2}})"
+        rf"(?P<name>(?:[A-Z]\.[ \t]*){{0,3}}{_PARTICLES}{_NAME_WORD}"
+        rf"(?:[ \t]+(?:[A-Z]\.[ \t]*){{0,2}}{_PARTICLES}{_NAME_WORD}){{0,2}})"
     )
 
 

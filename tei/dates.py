@@ -1,6 +1,6 @@
 """The date pass: calendar dates in the text become `date` with an ISO `@when`.
 
-Written as `July 2, 1945`, `2 July 1945`, `July 1945`, `Aug. 14, 1945`,
+Written as `July 2, 1945`, `2 July 1945`, `July 1945`, `Aug. 14, 1945`, `Nov 18`,
 `14th August, 1945`, in capitals (`JULY 3, 1945`), or without a year (`July 2`,
 which becomes `--07-02`: the year is not guessed).
 """
@@ -15,8 +15,10 @@ from tei.spans import Span
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
 # Abbreviations of the period, with their full stop: "Sept. 5", "Aug. 14".
-ABBREVIATIONS = {"jan.": 1, "feb.": 2, "mar.": 3, "apr.": 4, "jun.": 6, "jul.": 7, "aug.": 8, "sep.": 9,
-                 "sept.": 9, "oct.": 10, "nov.": 11, "dec.": 12}
+_SHORT = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+          "nov": 11, "dec": 12}
+# Abbreviations of the period, with their full stop ("Sept. 5") or without it, as telegrams write them ("Nov 18").
+ABBREVIATIONS = {**{k + ".": v for k, v in _SHORT.items()}, **_SHORT}
 
 
 def _forms(name: str) -> list[str]:

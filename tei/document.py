@@ -74,7 +74,12 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         block_text = block_text.strip()
         spans, decisions = bracket_spans(block_text, conv, context)
         names = name_spans(block_text, authority, roles)
-        known = [(f.start, f.end) for f in gazetteer(authority).find(block_text)] + [(s.start, s.end) for s in names]
+        found = gazetteer(authority).find(block_text)
+        known = [(f.start, f.end) for f in found] + [(s.start, s.end) for s in names]
+        for f in found:
+            holder, why = roles.holder(f.target) if f.is_role else ("", "")
+            if holder is None:
+                review.append(ReviewItem(str(path), line_of(f.start), block_text[f.start:f.end], "left unmarked", why))
         candidates = candidate_spans(block_text, known, recogniser)
         spans += quote_spans(block_text, conv) + date_spans(block_text) + names + candidates
         woven, dropped_spans = weave(element, block_text, spans)

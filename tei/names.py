@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from tei.authority import Authority
+from tei.candidates import name_rules, title_candidates
 from tei.spans import Span
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]", re.UNICODE)
@@ -99,11 +100,22 @@ class Gazetteer:
             if node.ends:
                 written = tuple(t.group() for t in toks[i:j + 1])
                 for form, target, is_role in node.ends:
-                    if _as_written(written, form):
+                    if _as_written(written, form) and not (_is_short_acronym(form) and _in_capitals(toks, i, j)):
                         best = (Found(first.start(), toks[j].end(), target, is_role), j + 1)
                         break
             j += 1
         return best
+
+
+def _is_short_acronym(form: tuple[str, ...]) -> bool:
+    """`US`, `UK`, `UN`: in a line of capitals, `US` is as likely to be the word `us`."""
+    return len(form) == 1 and len(form[0]) <= 2 and form[0].isupper()
+
+
+def _in_capitals(toks: list[re.Match], i: int, j: int) -> bool:
+    """Whether the words just before and after toks[i..j] are words in capitals (a cable heading)."""
+    near = [t.group() for t in toks[max(0, i - 2):i] + toks[j + 1:j + 3] if t.group().isalpha()]
+    return any(len(w) > 1 and w.isupper() for w in near)
 
 
 def _as_written(found: tuple[str, ...], form: tuple[str, ...]) -> bool:
@@ -122,7 +134,6 @@ def gazetteer(authority: Authority) -> Gazetteer:
 
 @cache
 def _titles() -> re.Pattern:
-    from tei.candidates import name_rules
     titles = sorted(name_rules().titles, key=len, reverse=True)
     return re.compile(r"(?:" + "|".join(re.escape(t) for t in titles) + r")[ \t\n]+$")
 
@@ -153,6 +164,12 @@ class RoleReader:
                     written = " ".join(text[_person_start(text, f.start):f.end].split())
                     if written.casefold().startswith(title + " "):
                         people.add(f.target)
+            for text, found in found_in:  # a titled name the authority lacks (`President Quirino`) counts too
+                for start, end, _ in title_candidates(text):
+                    written = " ".join(text[start:end].split())
+                    if written.casefold().startswith(title + " ") and \
+                            not any(start < f.end and f.start < end for f in found):
+                        people.add("?" + written)
             self.titled[phrase.casefold()] = people
 
     def holder(self, phrase: str) -> tuple[str | None, str]:
@@ -173,12 +190,16 @@ class RoleReader:
         dated = self.authority.holders(phrase, self.when)
         ever = self.authority.ever_held(phrase)
         titled = {p for p in self.titled.get(phrase.casefold(), set()) if p not in ever or p in dated}
+        if len(titled) == 1 and next(iter(titled)).startswith("?"):
+            named = next(iter(titled))[1:]
+            return None, f"the document names {named}, whom the authority lacks, with this title", True
         if len(titled) == 1:
             person = next(iter(titled))
             why = f"the document names {self.authority.entities[person].name} with this title"
             return person, why, dated != {person}
         if len(titled) > 1:
-            return None, "the document names several people with this title: " + ", ".join(sorted(titled)), True
+            return None, "the document names several people with this title: " + \
+                ", ".join(sorted(t.lstrip("?") for t in titled)), True
         if len(dated) == 1:
             return next(iter(dated)), f"held the office on {self.when} (roles.csv)", False
         if not self.when:
