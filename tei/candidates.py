@@ -133,13 +133,25 @@ def recogniser_candidates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "auto") -> list[Span]:
-    """Candidates in `text` that overlap no name already known (`known`: ranges found in the authority)."""
+def surnames(texts: list[str]) -> frozenset[str]:
+    """The last words of the titled candidates of a document (`Lockett` of `Mr. Lockett`): where the
+    document names the person again without the title, the surname alone is a candidate too."""
+    return frozenset(text[start:end].split()[-1] for text in texts for start, end, _ in title_candidates(text))
+
+
+def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "auto",
+                    also: frozenset[str] = frozenset()) -> list[Span]:
+    """Candidates in `text` that overlap no name already known (`known`: ranges found in the authority);
+    `also`: surnames the document gives with a title elsewhere (see `surnames`)."""
     if recogniser not in RECOGNISERS:
         raise ValueError(f"unknown recogniser {recogniser!r}; choose one of {', '.join(RECOGNISERS)}")
     if recogniser == "none":
         return []
     found = title_candidates(text)
+    if also:
+        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in sorted(also, key=len, reverse=True))
+                             + r")(?![\w’'])")
+        found += [(m.start(), m.end(), "persName") for m in pattern.finditer(text)]
     source = {(s, e): "title" for s, e, _ in found}
     if uses_spacy(recogniser):
         if not spacy_available():

@@ -15,7 +15,7 @@ from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Profile, detect, profiles, read_layout
-from tei.candidates import candidate_spans, recogniser_tool, uses_spacy
+from tei.candidates import candidate_spans, recogniser_tool, surnames, uses_spacy
 from tei.names import RoleReader, gazetteer, name_spans
 from tei.structure import Part, cable_rules, classify
 from tei.weave import NAME_TAGS, weave
@@ -66,6 +66,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
     review: list[ReviewItem] = []
     used_rules: set[str] = set()
     roles = RoleReader(authority, when, [part.block.text for part in parts])
+    titled_surnames = surnames([part.block.text for part in parts]) if recogniser != "none" else frozenset()
 
     def annotate(element: etree._Element, block_text: str, line: int, context: str) -> None:
         def line_of(offset: int) -> int:
@@ -80,7 +81,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
             holder, why = roles.holder(f.target) if f.is_role else ("", "")
             if holder is None:
                 review.append(ReviewItem(str(path), line_of(f.start), block_text[f.start:f.end], "left unmarked", why))
-        candidates = candidate_spans(block_text, known, recogniser)
+        candidates = candidate_spans(block_text, known, recogniser, titled_surnames)
         spans += quote_spans(block_text, conv) + date_spans(block_text) + names + candidates
         woven, dropped_spans = weave(element, block_text, spans)
         for span in woven:

@@ -352,3 +352,75 @@ def test_the_statistical_recogniser_proposes_candidates():
     assert all(cert == "low" and ref is None for _, _, cert, ref in found)
     assert {i.source for i in converted.review if i.decision.endswith("candidate")} >= {"Ivan Korolenko", "Kharkov"}
     assert converted.tree.xpath("//t:appInfo/t:application/@ident", namespaces=NS) == ["tei-transcripts", "spacy"]
+
+
+def test_a_titled_name_the_authority_lacks_leaves_the_role_unmarked_for_review(authority):
+    text = "Telegram\n\nManila, July 10, 1949.\n\nPresident Quirino received me. The President said he would stay.\n"
+    converted = convert_text(text, "t.txt", authority, layout="bare", recogniser="rules")
+    body = converted.tree.find(".//t:body", NS)
+    assert body.xpath(".//t:persName[.='The President']", namespaces=NS) == []
+    left = [i for i in converted.review if i.decision == "left unmarked"]
+    assert [(i.source, i.line) for i in left] == [("The President", 5)]
+    assert "President Quirino" in left[0].why
+
+
+def test_a_surname_given_with_a_title_is_a_candidate_alone_too(authority):
+    text = "Memo\n\nMr. Lockett called today. Later Lockett said the Japanese would agree.\n"
+    converted = convert_text(text, "m.txt", authority, layout="bare", recogniser="rules")
+    found = [mentions_of(e) for e in converted.tree.iterfind(".//t:body//t:persName", NS)]
+    assert found == [(P, "", "Mr. Lockett"), (P, "", "Lockett")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("He spoke of the US and the UK.", [(PL, "#united-states", "US"), (PL, "#great-britain", "UK")]),
+    ("LET US KNOW AT ONCE", []),
+    ("the US Govt agreed", [(O, "#us-government", "US Govt")]),
+])
+def test_short_acronyms_but_not_words_in_capitals(authority, text, expected):
+    assert marked(text, authority) == expected
+
+
+def test_a_frus_heading_gives_sender_addressee_and_date(authority):
+    text = ("The Ambassador in the Soviet Union (Harriman) to the Secretary of State\n\n"
+            "Moscow, July 3, 1945—1 p. m.\n\nSoong called on me.\n")
+    tree = convert_text(text, "h.txt", authority, layout="bare").tree
+    assert tree.xpath("//t:correspAction[@type='sent']/t:persName/@ref", namespaces=NS) == ["#harriman"]
+    assert tree.xpath("//t:correspAction[@type='received']/t:persName/@ref", namespaces=NS) == ["#byrnes"]
+    assert tree.xpath("//t:creation/t:date/@when", namespaces=NS) == ["1945-07-03"]
+    assert tree.xpath("//t:opener/t:dateline/t:date/@when", namespaces=NS) == ["1945-07-03"]
+
+
+def test_an_institution_as_addressee_is_an_organisation(authority):
+    text = "The Secretary of State to the Embassy in China\n\nWashington, August 1, 1945.\n\nPlease report.\n"
+    tree = convert_text(text, "h.txt", authority, layout="bare").tree
+    assert tree.xpath("//t:correspAction[@type='sent']/t:persName/@ref", namespaces=NS) == ["#byrnes"]
+    received = tree.xpath("//t:correspAction[@type='received']/*", namespaces=NS)
+    assert [(etree.QName(e).localname, e.text, e.get("ref")) for e in received] == \
+        [(O, "the Embassy in China", None)]
+
+
+def test_the_development_set_keeps_its_precision_and_converts_to_valid_tei(authority, tmp_path):
+    """The hand-marked FRUS documents in benchmarks/devset: what the converter marks is mostly right
+    (precision), and every document is valid against the project's schema. The numbers themselves
+    are printed by benchmarks/ner_eval.py."""
+    import sys
+
+    from tei.validate import default_schema, validate_file
+
+    sys.path.insert(0, str(SOURCES.parent / "benchmarks"))
+    import ner_eval
+
+    files = sorted(ner_eval.DEVSET.glob("*.txt"))
+    assert len(files) >= 20
+    hits = found_total = gold_total = 0
+    for path in files:
+        text, marks = ner_eval.gold(path.read_text(encoding="utf-8"))
+        converted = convert_text(text, path, authority, layout="bare", recogniser="rules")
+        found = ner_eval.predicted(converted.tree)
+        hits += ner_eval.match(marks, found, lenient=False)
+        found_total, gold_total = found_total + len(found), gold_total + len(marks)
+        out = tmp_path / f"{path.stem}.xml"
+        out.write_bytes(converted.to_bytes())
+        assert validate_file(out, [default_schema()]) == []
+    assert hits / found_total >= 0.9
+    assert hits / gold_total >= 0.4
