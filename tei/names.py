@@ -69,7 +69,7 @@ class Gazetteer:
         node = self.root
         for token in form:
             node = node.children.setdefault(token.casefold(), _Node())
-        if not any(t == target for _, t, _ in node.ends):
+        if (form, target, is_role) not in node.ends:  # `Chiang Kai-shek` and `Chiang Kai-Shek` are both kept
             node.ends.append((form, target, is_role))
         self.depth = max(self.depth, len(form))
 
