@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from tei.resources import converters_dir
 from tei.spans import Span
@@ -57,7 +57,8 @@ def _title_pattern(rules: NameRules) -> re.Pattern:
     )
 
 
-def title_candidates(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=1024)  # a document's blocks are read for roles, surnames and candidates
+def title_candidates(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, tag) for a title followed by capitalised words that are not institution words."""
     rules = name_rules()
     found = []
@@ -71,7 +72,7 @@ def title_candidates(text: str) -> list[tuple[int, int, str]]:
         if not keep or keep[-1].group().endswith("."):  # initials alone are not a name
             continue
         found.append((match.start(), match.start("name") + keep[-1].end(), "persName"))
-    return found
+    return tuple(found)
 
 
 @cache
@@ -147,7 +148,7 @@ def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "
         raise ValueError(f"unknown recogniser {recogniser!r}; choose one of {', '.join(RECOGNISERS)}")
     if recogniser == "none":
         return []
-    found = title_candidates(text)
+    found = list(title_candidates(text))
     if also:
         pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in sorted(also, key=len, reverse=True))
                              + r")(?![\w’'])")

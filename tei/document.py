@@ -74,8 +74,8 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
 
         block_text = block_text.strip()
         spans, decisions = bracket_spans(block_text, conv, context)
-        names = name_spans(block_text, authority, roles)
         found = gazetteer(authority).find(block_text)
+        names = name_spans(block_text, authority, roles, found)
         known = [(f.start, f.end) for f in found] + [(s.start, s.end) for s in names]
         for f in found:
             holder, why = roles.holder(f.target) if f.is_role else ("", "")

@@ -221,10 +221,12 @@ def _title_of(phrase: str) -> str:
     return phrase[4:] if phrase.startswith("the ") else phrase
 
 
-def name_spans(text: str, authority: Authority, roles: RoleReader | None = None) -> list[Span]:
-    """Spans for every name of the authority in `text`; role names as `roles` settles them."""
+def name_spans(text: str, authority: Authority, roles: RoleReader | None = None,
+               found: list[Found] | None = None) -> list[Span]:
+    """Spans for every name of the authority in `text` (`found`: the gazetteer's finds in it, when the
+    caller has them already); role names as `roles` settles them."""
     spans = []
-    for f in gazetteer(authority).find(text):
+    for f in gazetteer(authority).find(text) if found is None else found:
         target, rule = f.target, "name"
         if f.is_role:
             if roles is None:
