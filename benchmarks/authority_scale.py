@@ -101,7 +101,7 @@ def main() -> None:
     naive_big = naive_per_document(texts, big, args.repeat)
     n_default, n_big = len(default.entities), len(big.entities)
     print(f"documents: {len(texts)} samples, median of {args.repeat} runs")
-    print(f"authority            entries  convert/doc   naive regex per name (matching only)")
+    print("authority            entries  convert/doc   naive regex per name (matching only)")
     print(f"default              {n_default:7d}  {small_time * 1000:8.2f} ms   {naive_small * 1000:8.2f} ms")
     print(f"default + synthetic  {n_big:7d}  {big_time * 1000:8.2f} ms   {naive_big * 1000:8.2f} ms")
     print(f"ratio big/default             {big_time / small_time:8.2f} x    {naive_big / naive_small:8.2f} x")

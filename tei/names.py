@@ -24,7 +24,6 @@ from tei.candidates import name_rules, title_candidates
 from tei.spans import Span
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]", re.UNICODE)
-_SPACE = re.compile(r"\s*")
 NAME_PRIORITY = 40
 
 
@@ -42,7 +41,7 @@ class _Node:
 
 @dataclass(frozen=True)
 class Found:
-    """One name in a text: where, as which listed form, and what it denotes."""
+    """One name in a text: where, and what it denotes."""
 
     start: int
     end: int
