@@ -16,11 +16,11 @@ from pathlib import Path
 from tei.errors import InputError
 from tei.resources import authority_dir
 
-# Identifier columns and how each becomes an idno and a URL.
+# Identifier columns (each becomes an idno of that type), with the URL of a record and the form a value takes.
 IDENTIFIERS = {
-    "wikidata": "https://www.wikidata.org/wiki/{}",
-    "viaf": "https://viaf.org/viaf/{}",
-    "geonames": "https://www.geonames.org/{}",
+    "wikidata": ("https://www.wikidata.org/wiki/{}", re.compile(r"Q[1-9]\d*")),
+    "viaf": ("https://viaf.org/viaf/{}", re.compile(r"[1-9]\d{0,21}")),
+    "geonames": ("https://www.geonames.org/{}", re.compile(r"[1-9]\d{0,9}")),
 }
 
 
@@ -144,9 +144,6 @@ def _entity(row: dict[str, str], kind: str) -> Entity:
                   row.get("description", ""))
 
 
-# What a well-formed identifier of each kind looks like.
-IDENTIFIER_FORMS = {"wikidata": re.compile(r"Q[1-9]\d*"), "viaf": re.compile(r"[1-9]\d{0,21}"),
-                    "geonames": re.compile(r"[1-9]\d{0,9}")}
 ID_FORM = re.compile(r"[A-Za-z_][\w.-]*")
 
 
@@ -159,7 +156,7 @@ def lint(authority: Authority) -> list[str]:
         if not ID_FORM.fullmatch(entity.id):
             problems.append(f"{entity.id}: the id must start with a letter and hold only letters, digits, - . _")
         for kind, value in entity.identifiers:
-            if not IDENTIFIER_FORMS[kind].fullmatch(value):
+            if not IDENTIFIERS[kind][1].fullmatch(value):
                 problems.append(f"{entity.id}: {kind} {value!r} is not a {kind} identifier")
         for variant in entity.variants:
             owners.setdefault(variant.casefold(), set()).add(entity.id)
