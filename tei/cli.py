@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,10 +12,14 @@ from tei import __version__
 from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError
-from tei.files import expand
+from tei.files import expand, write_atomic
+from tei.findings import Finding
+from tei.gitfiles import changed_since
 from tei.layout import profiles
 from tei.document import DEFAULT_PUBLISHER
 from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
+from tei.reporting import FORMATS, WRITERS, markdown_summary, summary_line
+from tei.validate import MAX_BYTES
 
 EXISTING = click.Path(path_type=Path)
 
@@ -120,28 +125,61 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=EXISTING)
 @click.option("--schema", "schema_files", multiple=True, type=EXISTING,
-              help="A RELAX NG (.rng) or XSD (.xsd) schema; repeatable. Default: the project's schema.")
-def validate(paths, schema_files):
-    """Check TEI files (or folders of .xml files) against the project's schema or --schema."""
-    from tei.validate import default_schema, load_schema, validate_file
+              help="A schema: RELAX NG (.rng), XML Schema 1.1 (.xsd) or ISO Schematron (.sch); repeatable. "
+                   "Default: the project's grammar and rules.")
+@click.option("--tei-all", "tei_all", type=EXISTING,
+              help="TEI All (tei_all.rng): checked as well as the other schemas, with its embedded rules.")
+@click.option("--no-embedded-rules", is_flag=True, help="Skip the Schematron rules embedded in .rng grammars.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="human", show_default=True,
+              help="human: file:line:column: level: message [rule]; json: one object per finding; "
+                   "junit: JUnit XML for CI test reports; github: workflow annotations.")
+@click.option("-o", "--output", "report_file", type=EXISTING, help="Write the findings to this file, not stdout.")
+@click.option("--warn-only", is_flag=True, help="Report errors but exit 0 (to introduce validation gradually).")
+@click.option("--changed-since", "revision", metavar="REV",
+              help="Only the files changed since this git revision (plus uncommitted and untracked ones).")
+@click.option("--unique-ids", is_flag=True, help="Report an xml:id used in more than one file of the corpus.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes to use; 0: every core for batches of 64 files or more.")
+@click.option("--max-size", type=click.IntRange(min=1), default=MAX_BYTES // 2**20, show_default=True,
+              help="Report files larger than this many MB instead of reading them.")
+def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, report_file, warn_only, revision,
+             unique_ids, jobs, max_size):
+    """Check TEI files (or folders of .xml files) against schemas and project rules.
 
+    Exit status: 0 when no file has an error, 1 when some do, 2 for a usage or input/output error.
+    """
+    from tei.validate import default_schema_files, id_collisions, load_checks, validate_batch
+
+    schemas = [s.resolve() for s in schema_files] or default_schema_files()
+    schemas += [tei_all.resolve()] if tei_all is not None else []
     try:
-        schemas = [load_schema(s.resolve()) for s in schema_files] or [default_schema()]
+        checks = [c for s in schemas for c in load_checks(s, not no_embedded_rules)]
+        files, io_errors = _inputs(paths, ".xml", "TEI files")
+        if revision is not None:
+            changed = changed_since(revision, paths[0])
+            files = [f for f in files if f.resolve() in changed]
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    files, errors = _inputs(paths, ".xml", "TEI files")
-    for error in errors:
+    for error in io_errors:
         _say_error(str(error))
-    invalid = len(errors)
-    for path in files:
-        findings = validate_file(path, schemas)
-        for finding in findings:
-            click.echo(str(finding))
-        invalid += bool(findings)
-    total = len(files) + len(errors)
-    click.echo(f"{total - invalid} of {total} file(s) valid against "
-               + ", ".join(s.name for s in schemas), err=True)
-    sys.exit(1 if invalid else 0)
+    results = list(validate_batch(files, schemas, jobs, not no_embedded_rules, max_size * 2**20, unique_ids))
+    collisions = id_collisions(results) if unique_ids else []
+    table = [(str(r.path), sorted(r.findings + [c for c in collisions if c.path == str(r.path)],
+                                  key=Finding.sort_key)) for r in results]
+    colour = report_file is None and output_format == "human" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = WRITERS[output_format](table, colour) if output_format == "human" else WRITERS[output_format](table)
+    names = sorted({c.name for c in checks})
+    if report_file is not None:
+        write_atomic(report_file, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+    click.echo(summary_line(table, names) + (f" ({len(files)} changed since {revision})" if revision else ""),
+               err=True)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(markdown_summary(table, names))
+    failed = any(f.level == "error" for _, findings in table for f in findings)
+    sys.exit(2 if io_errors else 1 if failed and not warn_only else 0)
 
 
 @main.command()
@@ -184,7 +222,7 @@ def text(path):
 @_conversion_options
 def build(sources, out, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/)."""
-    from tei.validate import default_schema, validate_file
+    from tei.validate import default_checks, validate_file
 
     if not sources.exists():
         raise click.UsageError(f"{sources}: no such folder of transcripts")
@@ -192,10 +230,10 @@ def build(sources, out, **options):
     tei_dir, html_dir = out / "tei", out / "html"
     failed = _convert((sources,), tei_dir, **options)
     written = [tei_dir / f"{s.stem}.xml" for s in expand([sources], ".txt") if (tei_dir / f"{s.stem}.xml").exists()]
-    schema = default_schema()
+    checks = default_checks()
     invalid = 0
     for path in written:
-        findings = validate_file(path, [schema])
+        findings = validate_file(path, checks)
         for finding in findings:
             _say_error(str(finding))
         invalid += bool(findings)

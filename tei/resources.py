@@ -37,3 +37,8 @@ def templates_dir() -> Path:
 
 def project_schema() -> Path:
     return schema_dir() / "tei_transcripts.rng"
+
+
+def project_rules() -> Path:
+    """The project rules beyond the grammar (ISO Schematron)."""
+    return schema_dir() / "tei_transcripts.sch"

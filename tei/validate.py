@@ -1,122 +1,170 @@
-"""Validate TEI files against RELAX NG (.rng, with lxml) or XSD (.xsd, with xmlschema).
+"""Validating TEI files: the checks a schema file brings, and batches of files over all cores.
 
-Compiled schemas are kept for the life of the process: TEI All takes seconds to
-compile and is then used for every file.
+A schema file becomes one or more checks, each with `.name` and
+`.check(tree, path) -> list[Finding]`:
+- `.rng`: the grammar (tei.grammar), plus the Schematron rules embedded in it;
+- `.xsd`: the XML Schema, XSD 1.1 with assertions (xmlschema);
+- `.sch`: ISO Schematron (tei.schematron).
+Checks are compiled once per process and kept.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from functools import cache
+from multiprocessing import get_context
 from pathlib import Path
 
 import xmlschema
 from lxml import etree
 
-from tei.errors import InputError, format_location
-from tei.resources import project_schema
-from tei.xmlread import parse_tei, parse_xml
+from tei.errors import InputError
+from tei.findings import Finding
+from tei.grammar import RelaxNGSchema
+from tei.resources import project_rules, project_schema
+from tei.schematron import SchematronSchema, embedded_schematron
+from tei.xmlread import parse_tei
+
+SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
+MAX_BYTES = 200 * 1024 * 1024  # a TEI file larger than this is reported, not read (see --max-size)
+PARALLEL_FROM = 64  # files per batch below which --jobs auto stays in one process
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int | None
-    column: int | None
-    message: str
-    schema: str
-    level: str = "error"
-
-    def __str__(self) -> str:
-        return f"{format_location(self.path, self.line, self.column)}: {self.level}: {self.message}"
-
-
-class Schema:
-    """A compiled schema that turns a parsed document into findings."""
-
+class XSDSchema:
     def __init__(self, path: Path):
         self.path = path
         self.name = path.name
-        if path.suffix == ".rng":
-            try:
-                self._rng = etree.RelaxNG(parse_xml(path))
-            except etree.RelaxNGParseError as exc:
-                raise InputError(path, f"is not a usable RELAX NG schema: {exc}") from None
-            self._xsd = None
-        elif path.suffix == ".xsd":
-            try:
-                self._xsd = xmlschema.XMLSchema(str(path))
-            except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
-                raise InputError(path, f"is not a usable XML Schema: {exc}") from None
-            self._rng = None
-        else:
-            raise InputError(path, "is not a schema this validator reads (.rng or .xsd)")
+        try:
+            self._xsd = xmlschema.XMLSchema11(str(path))
+        except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
+            raise InputError(path, f"is not a usable XML Schema: {str(exc).splitlines()[0]}") from None
 
     def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
-        if self._rng is not None:
-            self._rng.validate(tree)
-            lines = _source_lines(path) if len(self._rng.error_log) else []
-            findings = []
-            for e in self._rng.error_log:
-                line = e.line or _only_element_line(tree, e.message)
-                findings.append(Finding(str(path), line, e.column or _column(lines, line, e.message), e.message,
-                                        self.name))
-            return findings
-        return [Finding(str(path), getattr(e, "sourceline", None), None,
-                        e.reason or str(e).splitlines()[0], self.name)
+        return [Finding(str(path), getattr(e, "sourceline", None), None, e.reason or str(e).splitlines()[0],
+                        _xsd_rule(e), self.name)
                 for e in self._xsd.iter_errors(tree)]
 
 
-def _source_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]")
-
-
-def _element_named(message: str) -> str | None:
-    """The local name of the element a libxml2 grammar message is about."""
-    match = _NAMED.match(message)
-    return match.group(1).split(":")[-1] if match else None
-
-
-def _only_element_line(tree: etree._ElementTree, message: str) -> int | None:
-    """libxml2 loses the line of some attribute errors; when the element named occurs once, it is that one."""
-    name = _element_named(message)
-    if name is None:
-        return None
-    found = tree.xpath("//*[local-name() = $name]", name=name)
-    return found[0].sourceline if len(found) == 1 else None
-
-
-def _column(lines: list[str], line: int | None, message: str) -> int | None:
-    """libxml2 gives no column for grammar errors: point at the element's tag on its line."""
-    name = _element_named(message)
-    if not line or line > len(lines):
-        return None
-    found = lines[line - 1].find(f"<{name}") if name else -1
-    return found + 1 if found >= 0 else len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1
+def _xsd_rule(error) -> str:
+    validator = type(getattr(error, "validator", None)).__name__
+    return {"XsdAssert": "assertion", "XsdAttribute": "invalid-attribute", "XsdElement": "invalid-element",
+            "XsdGroup": "invalid-content"}.get(validator, "xsd")
 
 
 @cache
-def load_schema(path: Path) -> Schema:
-    if not path.exists():
+def load_checks(path: Path, embedded_rules: bool = True) -> tuple:
+    """The checks of one schema file; an InputError if it is missing or unusable."""
+    if not path.is_file():
         raise InputError(path, "no such schema file")
-    return Schema(path)
+    if path.suffix == ".rng":
+        grammar = RelaxNGSchema(path)
+        rules = embedded_schematron(grammar.source) if embedded_rules else None
+        return (grammar,) + ((SchematronSchema(path, rules, path.name),) if rules is not None else ())
+    if path.suffix == ".xsd":
+        return (XSDSchema(path),)
+    if path.suffix == ".sch":
+        return (SchematronSchema(path),)
+    raise InputError(path, f"is not a schema this validator reads ({', '.join(SCHEMA_SUFFIXES)})")
 
 
-def default_schema() -> Schema:
-    return load_schema(project_schema())
+def default_schema_files() -> list[Path]:
+    """The project's grammar and its rules, used when no --schema is given."""
+    return [project_schema(), project_rules()]
 
 
-def validate_file(path: Path, schemas: list[Schema]) -> list[Finding]:
+def default_checks() -> list:
+    return [check for path in default_schema_files() for check in load_checks(path)]
+
+
+def check_tree(tree: etree._ElementTree, path: Path, checks: Iterable) -> list[Finding]:
+    return sorted((f for check in checks for f in check.check(tree, path)), key=Finding.sort_key)
+
+
+def validate_file(path: Path, checks: Iterable, max_bytes: int = MAX_BYTES) -> list[Finding]:
     """Findings for one file; a file that is not TEI or not XML is one finding that says so."""
+    return _validate(path, list(checks), max_bytes).findings
+
+
+@dataclass
+class FileResult:
+    path: Path
+    findings: list[Finding]
+    ids: list[tuple[str, int]] = field(default_factory=list)  # (xml:id, line), for checks across files
+
+
+def _validate(path: Path, checks: list, max_bytes: int, want_ids: bool = False) -> FileResult:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return FileResult(path, [Finding(str(path), None, None, f"cannot be read: {exc.strerror}", "unreadable",
+                                         "xml")])
+    if size > max_bytes:
+        return FileResult(path, [Finding(str(path), None, None,
+                                         f"is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB "
+                                         "this run reads (raise it with --max-size)", "too-large", "xml")])
     try:
         tree = parse_tei(path)
     except InputError as exc:
-        return [Finding(exc.path, exc.line, exc.column, exc.message, "xml")]
-    return [finding for schema in schemas for finding in schema.check(tree, path)]
+        rule = "not-well-formed" if "well-formed" in exc.message else \
+            "not-tei" if "not TEI" in exc.message else "unreadable"
+        return FileResult(path, [Finding(exc.path, exc.line, exc.column, exc.message, rule, "xml")])
+    ids = [(e.get(_XML_ID), e.sourceline) for e in tree.iter() if isinstance(e.tag, str) and e.get(_XML_ID)] \
+        if want_ids else []
+    return FileResult(path, check_tree(tree, path, checks), ids)
+
+
+_XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+_worker_checks: list = []
+
+
+def _start_worker(schema_files: list[Path], embedded_rules: bool) -> None:
+    global _worker_checks
+    _worker_checks = [c for p in schema_files for c in load_checks(p, embedded_rules)]
+
+
+def _work(job: tuple[list[Path], int, bool]) -> list[FileResult]:
+    paths, max_bytes, want_ids = job
+    return [_validate(p, _worker_checks, max_bytes, want_ids) for p in paths]
+
+
+def validate_batch(paths: list[Path], schema_files: list[Path], jobs: int = 0, embedded_rules: bool = True,
+                   max_bytes: int = MAX_BYTES, want_ids: bool = False) -> Iterator[FileResult]:
+    """Each file's result, in the order given. jobs=0: one process per core for big batches."""
+    jobs = jobs or (min(os.cpu_count() or 1, 8) if len(paths) >= PARALLEL_FROM else 1)
+    jobs = max(1, min(jobs, len(paths)))
+    if jobs == 1:
+        _start_worker(schema_files, embedded_rules)
+        for path in paths:
+            yield _validate(path, _worker_checks, max_bytes, want_ids)
+        return
+    # Chunks big enough to amortise the hand-over, small enough to share the work evenly.
+    size = max(1, min(64, len(paths) // (jobs * 4)))
+    chunks = [(paths[i:i + size], max_bytes, want_ids) for i in range(0, len(paths), size)]
+    # spawn, not fork: Saxon's runtime must not be inherited half-started from the parent.
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(schema_files, embedded_rules)) as pool:
+        for results in pool.map(_work, chunks):
+            yield from results
+
+
+def id_collisions(results: Iterable[FileResult]) -> list[Finding]:
+    """An xml:id used in more than one file: a corpus whose files are combined needs each id once."""
+    first: dict[str, FileResult] = {}
+    first_line: dict[str, int] = {}
+    findings = []
+    for result in results:
+        for value, line in result.ids:
+            if value in first and first[value] is not result:
+                findings.append(Finding(str(result.path), line, None,
+                                        f'the id "{value}" is also used in {first[value].path}:{first_line[value]}; '
+                                        "ids must be unique across the corpus", "corpus-id-collision", "corpus"))
+            elif value not in first:
+                first[value], first_line[value] = result, line
+    return findings

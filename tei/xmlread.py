@@ -7,6 +7,7 @@ or rejected with its place named, never followed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -17,7 +18,8 @@ from tei.errors import InputError
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_blank_text=False)
+                           huge_tree=False, remove_blank_text=False,
+                           collect_ids=False)  # a repeated xml:id is a finding (id-unique), not a parse failure
 
 
 def parse_xml(path: Path) -> etree._ElementTree:
@@ -56,3 +58,55 @@ def tei_name(element: etree._Element) -> str | None:
         return None
     name = etree.QName(element)
     return name.localname if name.namespace == TEI_NS else None
+
+
+def remove_keeping_tail(node: etree._Element) -> None:
+    """Remove a node (element, comment, entity reference) but keep the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def source_lines(path: Path) -> list[str]:
+    """The file's lines, for pointing at a column; empty if it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def tag_column(lines: list[str], line: int | None, name: str | None, attribute: str | None = None,
+               occurrence: int = 0) -> int | None:
+    """The column of element `name`'s tag (the occurrence-th on its line), or of its `attribute`: validators
+    that give only a line (libxml2's grammar errors, Schematron) are pointed at the tag; else at the
+    line's first text."""
+    if not line or line > len(lines):
+        return None
+    text = lines[line - 1]
+    found = -1
+    if name:
+        tags = [m.start() for m in re.finditer(rf"<(?:[\w.-]+:)?{re.escape(name)}(?=[\s/>])", text)]
+        found = tags[min(occurrence, len(tags) - 1)] if tags else -1
+    if found >= 0 and attribute:
+        at = re.compile(rf"\s{re.escape(attribute)}\s*=").search(text, found)
+        found = at.start() + 1 if at else found
+    return found + 1 if found >= 0 else len(text) - len(text.lstrip()) + 1
+
+
+def column_of(element: etree._Element, lines: list[str], attribute: str | None = None) -> int | None:
+    """Where an element (or one of its attributes) starts on its line."""
+    if not isinstance(element.tag, str):
+        return None
+    before = 0
+    for other in element.getroottree().iter(element.tag):
+        if other is element:
+            break
+        before += other.sourceline == element.sourceline
+    return tag_column(lines, element.sourceline, etree.QName(element).localname, attribute, before)

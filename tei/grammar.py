@@ -1,0 +1,239 @@
+"""RELAX NG validation with lxml, fast on big grammars such as TEI All.
+
+libxml2 takes seconds to compile TEI All's 600 element patterns, although a
+batch of documents uses a few dozen of them. So the grammar is compiled for the
+element names the documents use: every other element pattern is replaced by
+`notAllowed` and what is then unreachable is dropped. For a document whose
+elements all have names in that set, the pruned grammar accepts exactly what
+the full grammar accepts (a valid document can only have used patterns whose
+names it contains; `notAllowed` only removes), and it compiles in milliseconds.
+A compiled grammar serves every later document whose names it covers.
+
+Grammars that include other files (`include`, `externalRef`, nested `grammar`)
+are compiled whole, as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from tei.errors import InputError
+from tei.findings import Finding
+from tei.xmlread import column_of, parse_xml, remove_keeping_tail, source_lines, tag_column
+
+RNG_NS = "http://relaxng.org/ns/structure/1.0"
+_R = f"{{{RNG_NS}}}"
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_COMPILED_KEPT = 16  # pruned grammars kept per schema; a batch needs a handful
+
+
+def element_names(tree: etree._ElementTree) -> frozenset[tuple[str, str]]:
+    """The (namespace, local name) of every element in a document."""
+    return frozenset((q.namespace or "", q.localname)
+                     for q in (etree.QName(e) for e in tree.iter() if isinstance(e.tag, str)))
+
+
+class RelaxNGSchema:
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = path.name
+        tree = parse_xml(path)
+        self.source = copy.deepcopy(tree)  # as written, with its annotations and embedded Schematron
+        root = tree.getroot()
+        if root.tag not in (_R + "grammar", _R + "element"):
+            raise InputError(path, "is not a RELAX NG grammar (XML syntax): its root is "
+                                   f"<{etree.QName(root).localname}>")
+        self._base = tree
+        self._id_attributes = _id_attributes(root)
+        self._compiled: list[tuple[frozenset, etree.RelaxNG]] = []
+        self._exact: tuple[frozenset, etree.RelaxNG] | None = None
+        self.prunable = (root.tag == _R + "grammar"
+                         and not any(root.iter(_R + "include", _R + "externalRef", _R + "parentRef"))
+                         and not any(True for _ in root.iterdescendants(_R + "grammar")))
+        if self.prunable:
+            _strip_foreign(root)
+        else:
+            self._compiled.append((frozenset(), self._compile(tree)))
+
+    def _compile(self, tree: etree._ElementTree) -> etree.RelaxNG:
+        try:
+            return etree.RelaxNG(tree)
+        except etree.RelaxNGParseError as exc:
+            raise InputError(self.path, f"is not a usable RELAX NG schema: {exc}") from None
+
+    def compiled_for(self, names: frozenset) -> etree.RelaxNG:
+        """A compiled grammar that judges documents using only `names` as the full grammar would."""
+        if not self.prunable:
+            return self._compiled[0][1]
+        for covered, grammar in self._compiled:
+            if names <= covered:
+                return grammar
+        # Take in the names seen so far, so that a batch compiles a few times, not once per document.
+        wanted = names.union(*(covered for covered, _ in self._compiled[-2:]))
+        grammar = self._compile(prune(self._base, wanted))
+        self._compiled = (self._compiled + [(wanted, grammar)])[-_COMPILED_KEPT:]
+        return grammar
+
+    def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
+        names = element_names(tree)
+        duplicates = _duplicate_ids(tree, path, self._id_attributes, self.name)
+        if self.compiled_for(names).validate(tree):
+            return duplicates
+        # libxml2's messages depend on the grammar's shape: judge again with exactly this document's
+        # names, so that a file's findings never depend on which other files were in the batch.
+        grammar = self._exactly_for(names)
+        grammar.validate(tree)
+        lines = source_lines(path)
+        findings = duplicates
+        for entry in grammar.error_log:
+            line = entry.line or _only_element_line(tree, entry.message)
+            findings.append(Finding(str(path), line, entry.column or tag_column(lines, line, _element_named(entry.message)),
+                                    entry.message, rule_of(entry.message), self.name))
+        return findings
+
+    def _exactly_for(self, names: frozenset) -> etree.RelaxNG:
+        if not self.prunable:
+            return self._compiled[0][1]
+        if self._exact is None or self._exact[0] != names:
+            self._exact = (names, self._compile(prune(self._base, names)))
+        return self._exact[1]
+
+
+def _id_attributes(root: etree._Element) -> frozenset[str]:
+    """Attributes the grammar types as xsd:ID (xml:id in TEI), as Clark names."""
+    found = set()
+    for data in root.iter(_R + "data"):
+        attribute = data.getparent()
+        if data.get("type") == "ID" and attribute.tag == _R + "attribute" and attribute.get("name"):
+            namespace, local = _qualified(attribute, attribute.get("name"))
+            if attribute.get("ns") is None and ":" not in attribute.get("name"):
+                namespace = ""  # unprefixed attribute names are in no namespace, whatever @ns says
+            found.add(f"{{{namespace}}}{local}" if namespace else local)
+    return frozenset(found)
+
+
+def _duplicate_ids(tree, path: Path, attributes: frozenset[str], schema: str) -> list[Finding]:
+    """ID uniqueness, which jing checks for xsd:ID attributes and libxml2 (without a DTD) does not."""
+    if not attributes:
+        return []
+    first: dict[str, int | None] = {}
+    findings: list[Finding] = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name in attributes.intersection(element.attrib):
+            value = element.get(name).strip()
+            if value in first:
+                findings.append(Finding(str(path), element.sourceline, column_of(element, source_lines(path), name_of(name)),
+                                        f'ID "{value}" has already been defined (first on line {first[value]})',
+                                        "duplicate-id", schema))
+            else:
+                first[value] = element.sourceline
+    return findings
+
+
+def name_of(clark: str) -> str:
+    """An attribute's name as written: {http://www.w3.org/XML/1998/namespace}id is xml:id."""
+    return clark.replace(f"{{{_XML_NS}}}", "xml:").rpartition("}")[2]
+
+
+def prune(grammar: etree._ElementTree, names: frozenset) -> etree._ElementTree:
+    """A copy of a flat grammar keeping only the element patterns that can match one of `names`."""
+    tree = copy.deepcopy(grammar)
+    root = tree.getroot()
+    for element in list(root.iter(_R + "element")):
+        if not _may_match(element, names):
+            dead = etree.Element(_R + "notAllowed")
+            dead.tail = element.tail
+            element.getparent().replace(element, dead)
+    defines: dict[str, list[etree._Element]] = {}
+    for define in root.iterchildren(_R + "define"):
+        defines.setdefault(define.get("name"), []).append(define)
+    for div in root.iter(_R + "div"):  # defines may sit in <div>s
+        for define in div.iterchildren(_R + "define"):
+            defines.setdefault(define.get("name"), []).append(define)
+    reached: set[str] = set()
+    todo = list(root.iterchildren(_R + "start")) + [s for d in root.iter(_R + "div") for s in d.iterchildren(_R + "start")]
+    while todo:
+        for ref in todo.pop().iter(_R + "ref"):
+            if ref.get("name") not in reached:
+                reached.add(ref.get("name"))
+                todo.extend(defines.get(ref.get("name"), []))
+    for name, found in defines.items():
+        if name not in reached:
+            for define in found:
+                define.getparent().remove(define)
+    return tree
+
+
+def _may_match(element: etree._Element, names: frozenset) -> bool:
+    name = element.get("name")
+    if name is not None:
+        return _qualified(element, name) in names
+    name_class = next((c for c in element if isinstance(c.tag, str) and c.tag.startswith(_R)), None)
+    return name_class is None or _class_may_match(name_class, names)
+
+
+def _class_may_match(name_class: etree._Element, names: frozenset) -> bool:
+    tag = etree.QName(name_class).localname
+    if tag == "name":
+        return _qualified(name_class, (name_class.text or "").strip()) in names
+    if tag == "choice":
+        return any(_class_may_match(c, names) for c in name_class if isinstance(c.tag, str))
+    return True  # anyName, nsName: kept, which is always safe
+
+
+def _qualified(node: etree._Element, name: str) -> tuple[str, str]:
+    if ":" in name:
+        prefix, local = name.split(":", 1)
+        return (_XML_NS if prefix == "xml" else node.nsmap.get(prefix, "")), local
+    holder = next((a for a in node.iterancestors() if a.get("ns") is not None), None) \
+        if node.get("ns") is None else node
+    return (holder.get("ns") if holder is not None else ""), name
+
+
+def _strip_foreign(root: etree._Element) -> None:
+    """Documentation, comments and embedded Schematron are not grammar: dropped, so copies are smaller."""
+    for node in list(root.iter()):
+        if node is not root and (not isinstance(node.tag, str) or not node.tag.startswith(_R)):
+            remove_keeping_tail(node)
+
+
+# libxml2's messages, mapped to rule ids a CI log can be filtered on.
+_RULES = [
+    (re.compile(r"Did not expect element"), "unexpected-element"),
+    (re.compile(r"Expecting element .* got nothing|Expecting an element .* got nothing"), "missing-element"),
+    (re.compile(r"Expecting element"), "wrong-element"),
+    (re.compile(r"Invalid attribute"), "unknown-attribute"),
+    (re.compile(r"failed to validate attributes|Element .* attribute|Attribute"), "invalid-attribute"),
+    (re.compile(r"Did not expect text|has extra content: text"), "text-not-allowed"),
+    (re.compile(r"has extra content"), "extra-content"),
+    (re.compile(r"Error validating datatype|Type .* doesn't allow value|Error validating value|value"), "invalid-value"),
+    (re.compile(r"failed to validate content|Invalid sequence"), "invalid-content"),
+]
+
+
+def rule_of(message: str) -> str:
+    return next((rule for pattern, rule in _RULES if pattern.search(message)), "grammar")
+
+
+_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]")
+
+
+def _element_named(message: str) -> str | None:
+    """The local name of the element a libxml2 grammar message is about."""
+    match = _NAMED.match(message)
+    return match.group(1).split(":")[-1] if match else None
+
+
+def _only_element_line(tree: etree._ElementTree, message: str) -> int | None:
+    """libxml2 loses the line of some attribute errors; when the element named occurs once, it is that one."""
+    name = _element_named(message)
+    if name is None:
+        return None
+    found = tree.xpath("//*[local-name() = $name]", name=name)
+    return found[0].sourceline if len(found) == 1 else None
