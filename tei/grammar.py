@@ -50,7 +50,7 @@ class RelaxNGSchema:
         self._base = tree
         self._id_attributes = _id_attributes(root)
         self._compiled: list[tuple[frozenset, etree.RelaxNG]] = []
-        self._exact: tuple[frozenset, etree.RelaxNG] | None = None
+        self._full: etree.RelaxNG | None = None
         self.prunable = (root.tag == _R + "grammar"
                          and not any(root.iter(_R + "include", _R + "externalRef", _R + "parentRef"))
                          and not any(True for _ in root.iterdescendants(_R + "grammar")))
@@ -83,24 +83,23 @@ class RelaxNGSchema:
         duplicates = _duplicate_ids(tree, path, self._id_attributes, self.name)
         if self.compiled_for(names).validate(tree):
             return duplicates
-        # libxml2's messages depend on the grammar's shape: judge again with exactly this document's
-        # names, so that a file's findings never depend on which other files were in the batch.
-        grammar = self._exactly_for(names)
+        # The pruned grammar's verdict is the full grammar's, but libxml2 words its errors worse on it
+        # (it reports a failure at the root, not at the faulty element). So an invalid document is
+        # judged again by the full grammar, compiled once, only when some document needs it.
+        grammar = self._full_grammar()
         grammar.validate(tree)
         lines = source_lines(path)
         findings = duplicates
         for entry in grammar.error_log:
             line = entry.line or _only_element_line(tree, entry.message)
             findings.append(Finding(str(path), line, entry.column or tag_column(lines, line, _element_named(entry.message)),
-                                    entry.message, rule_of(entry.message), self.name))
+                                    _with_value(tree, line, entry.message), rule_of(entry.message), self.name))
         return findings
 
-    def _exactly_for(self, names: frozenset) -> etree.RelaxNG:
-        if not self.prunable:
-            return self._compiled[0][1]
-        if self._exact is None or self._exact[0] != names:
-            self._exact = (names, self._compile(prune(self._base, names)))
-        return self._exact[1]
+    def _full_grammar(self) -> etree.RelaxNG:
+        if self._full is None:
+            self._full = self._compiled[0][1] if not self.prunable else self._compile(self._base)
+        return self._full
 
 
 def _id_attributes(root: etree._Element) -> frozenset[str]:
@@ -208,7 +207,7 @@ _RULES = [
     (re.compile(r"Did not expect element"), "unexpected-element"),
     (re.compile(r"Expecting element .* got nothing|Expecting an element .* got nothing"), "missing-element"),
     (re.compile(r"Expecting element"), "wrong-element"),
-    (re.compile(r"Invalid attribute"), "unknown-attribute"),
+    (re.compile(r"Invalid attribute"), "invalid-attribute"),
     (re.compile(r"failed to validate attributes|Element .* attribute|Attribute"), "invalid-attribute"),
     (re.compile(r"Did not expect text|has extra content: text"), "text-not-allowed"),
     (re.compile(r"has extra content"), "extra-content"),
@@ -217,11 +216,29 @@ _RULES = [
 ]
 
 
+_INVALID_ATTRIBUTE = re.compile(r"Invalid attribute (\S+) for element (\S+)$")
+
+
+def _with_value(tree: etree._ElementTree, line: int | None, message: str) -> str:
+    """libxml2 says "Invalid attribute when for element date" for a bad value too: quote the value."""
+    match = _INVALID_ATTRIBUTE.match(message)
+    if not match or not line:
+        return message
+    attribute, element = match.groups()
+    clark = f"{{{_XML_NS}}}{attribute}" if attribute in ("id", "lang", "space", "base") else attribute
+    for node in tree.iter():
+        if (isinstance(node.tag, str) and node.sourceline == line and etree.QName(node).localname == element
+                and (node.get(clark) is not None or node.get(attribute) is not None)):
+            value = node.get(clark) if node.get(clark) is not None else node.get(attribute)
+            return f'{message} (value "{value}": not allowed here, or not a valid value)'
+    return message
+
+
 def rule_of(message: str) -> str:
     return next((rule for pattern, rule in _RULES if pattern.search(message)), "grammar")
 
 
-_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element) (\S+?)[ :,]")
+_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element|Invalid attribute \S+ for element) (\S+?)(?:[ :,]|$)")
 
 
 def _element_named(message: str) -> str | None:
