@@ -55,7 +55,9 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
         if path.is_dir() and not found:
             errors.append(InputError(path, f"is a folder with no {what} ({suffix} files) in it"))
         files.extend(found)
-    return files, errors
+    seen: set[Path] = set()
+    unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # a file named twice, once
+    return unique, errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,6 +154,7 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
 
     schemas = [s.resolve() for s in schema_files] or default_schema_files()
     schemas += [tei_all.resolve()] if tei_all is not None else []
+    schemas = list(dict.fromkeys(schemas))  # a schema named twice is checked once
     try:
         checks = [c for s in schemas for c in load_checks(s, not no_embedded_rules)]
         files, io_errors = _inputs(paths, ".xml", "TEI files")

@@ -23,6 +23,10 @@ class Finding:
     schema: str  # the file (or check) that raised it: "tei_all.rng", "tei_transcripts.sch", "xml"
     level: str = "error"
 
+    def __post_init__(self):
+        # One finding, one line: libxml2 and Saxon messages may carry line breaks.
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
     def __str__(self) -> str:
         return (f"{format_location(self.path, self.line, self.column)}: {self.level}: {self.message} "
                 f"[{self.rule}]")

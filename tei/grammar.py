@@ -91,9 +91,11 @@ class RelaxNGSchema:
         lines = source_lines(path)
         findings = duplicates
         for entry in grammar.error_log:
-            line = entry.line or _only_element_line(tree, entry.message)
+            line, message = entry.line, _with_value(tree, entry.line, entry.message)
+            if not line:
+                line, message = _guess_line(tree, message)
             findings.append(Finding(str(path), line, entry.column or tag_column(lines, line, _element_named(entry.message)),
-                                    _with_value(tree, line, entry.message), rule_of(entry.message), self.name))
+                                    message, rule_of(entry.message), self.name))
         return findings
 
     def _full_grammar(self) -> etree.RelaxNG:
@@ -238,7 +240,8 @@ def rule_of(message: str) -> str:
     return next((rule for pattern, rule in _RULES if pattern.search(message)), "grammar")
 
 
-_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element|Invalid attribute \S+ for element) (\S+?)(?:[ :,]|$)")
+_NAMED = re.compile(r"(?:Element|Expecting element|Did not expect element|Invalid attribute \S+ for element"
+                    r"|Extra element) (\S+?)(?:[ :,]|$)")
 
 
 def _element_named(message: str) -> str | None:
@@ -247,10 +250,11 @@ def _element_named(message: str) -> str | None:
     return match.group(1).split(":")[-1] if match else None
 
 
-def _only_element_line(tree: etree._ElementTree, message: str) -> int | None:
-    """libxml2 loses the line of some attribute errors; when the element named occurs once, it is that one."""
+def _guess_line(tree: etree._ElementTree, message: str) -> tuple[int | None, str]:
+    """libxml2 gives no line for some errors. When the element named occurs once, it is that one;
+    when it occurs more often, the first is given and the message says the line is a guess."""
     name = _element_named(message)
-    if name is None:
-        return None
-    found = tree.xpath("//*[local-name() = $name]", name=name)
-    return found[0].sourceline if len(found) == 1 else None
+    found = tree.xpath("//*[local-name() = $name]", name=name) if name else []
+    if len(found) > 1:
+        return found[0].sourceline, f"{message} (libxml2 gives no line: the first of {len(found)} <{name}> is here)"
+    return (found[0].sourceline if found else None), message

@@ -113,7 +113,7 @@ def markdown_summary(results: Results, schemas: Sequence[str], limit: int = 50) 
             tally = Counter(f.level for f in findings)
             first = findings[0]
             where = f"{first.line}" if first.line else ""
-            lines.append(f"| `{path}` | {tally['error']} | {tally['warning']} | "
+            lines.append(f"| `{_cell(path)}` | {tally['error']} | {tally['warning']} | "
                          f"{where}: {_cell(first.message)} `{first.rule}` |")
         if len(with_findings) > limit:
             lines.append(f"\n… and {len(with_findings) - limit} more file(s) with findings.")

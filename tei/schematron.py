@@ -19,6 +19,8 @@ constraints, which RELAX NG validators ignore) is extracted and run the same way
 
 from __future__ import annotations
 
+import copy
+import re
 import threading
 from pathlib import Path
 
@@ -50,6 +52,7 @@ class SchematronSchema:
                                    f"<schema> in {SCH_NS}")
         self.stylesheet = compile_schematron(root, path)
         self._local = threading.local()
+        self._executable()  # an XPath error in the schema is a usage error now, not a failure per file
 
     def _executable(self):
         if getattr(self._local, "exe", None) is None:
@@ -58,7 +61,7 @@ class SchematronSchema:
             try:
                 self._local.exe = compiler.compile_stylesheet(stylesheet_text=self.stylesheet.decode("utf-8"))
             except Exception as exc:  # saxonche raises PySaxonApiError; its text names the XPath at fault
-                raise InputError(self.path, f"cannot be compiled: {_first_line(exc)}") from None
+                raise InputError(self.path, f"has a rule that cannot be compiled: {_saxon_message(exc)}") from None
         return self._local.exe
 
     def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
@@ -227,7 +230,7 @@ def _serialised(tree: etree._ElementTree) -> str:
     """The document for Saxon, from lxml's safe parse: no DOCTYPE, nothing left to fetch or expand."""
     root = tree.getroot()
     if any(isinstance(node, etree._Entity) for node in root.iter()):
-        root = _copy(root)
+        root = copy.deepcopy(root)
         for entity in [n for n in root.iter() if isinstance(n, etree._Entity)]:
             remove_keeping_tail(entity)
     return etree.tostring(root, encoding="unicode")
@@ -246,6 +249,11 @@ def _node_at(tree: etree._ElementTree, path: str | None) -> etree._Element | Non
             return node
         node = children[index]
     return node
+
+
+def _saxon_message(exc: Exception) -> str:
+    """Saxon's message without the place in the generated stylesheet, which means nothing to the user."""
+    return re.sub(r"\s*(?:at|on) line \d+ column \d+ of \S*", "", _first_line(exc))
 
 
 def _first_line(exc: Exception) -> str:

@@ -108,8 +108,8 @@ def _validate(path: Path, checks: list, max_bytes: int, want_ids: bool = False) 
     try:
         tree = parse_tei(path)
     except InputError as exc:
-        rule = "not-well-formed" if "well-formed" in exc.message else \
-            "not-tei" if "not TEI" in exc.message else "unreadable"
+        rule = "not-well-formed" if "well-formed" in exc.message else "not-tei" if "not TEI" in exc.message \
+            else "external-entity" if "external entity" in exc.message else "unreadable"
         return FileResult(path, [Finding(exc.path, exc.line, exc.column, exc.message, rule, "xml")])
     ids = [(e.get(_XML_ID), e.sourceline) for e in tree.iter() if isinstance(e.tag, str) and e.get(_XML_ID)] \
         if want_ids else []

@@ -16,10 +16,22 @@ from tei import TEI_NS
 from tei.errors import InputError
 
 
+class _NothingOutside(etree.Resolver):
+    """Every external DTD or entity resolves to nothing: no file outside the one asked for is opened
+    (not even a FIFO that would block), no URL is fetched."""
+
+    def resolve(self, url, public_id, context):
+        return self.resolve_string("", context)
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_blank_text=False,
-                           collect_ids=False)  # a repeated xml:id is a finding (id-unique), not a parse failure
+    # Internal entities (declared in the file itself) are expanded, within libxml2's amplification
+    # limits, so entity bombs fail; external ones are never resolved.
+    parser = etree.XMLParser(resolve_entities="internal", no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_blank_text=False,
+                             collect_ids=False)  # a repeated xml:id is a finding (id-unique), not a parse failure
+    parser.resolvers.add(_NothingOutside())
+    return parser
 
 
 def parse_xml(path: Path) -> etree._ElementTree:
@@ -38,6 +50,10 @@ def parse_xml(path: Path) -> etree._ElementTree:
         return etree.ElementTree(etree.fromstring(data, _parser(), base_url=str(path)))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
+        undefined = re.match(r"Entity '([^']+)' not defined", exc.msg or "")
+        if undefined and re.search(rf"<!ENTITY\s+{re.escape(undefined.group(1))}\s+(SYSTEM|PUBLIC)\b", data.decode("latin-1")):
+            raise InputError(path, f"uses the external entity &{undefined.group(1)};, which is never read: "
+                                   "external entities are not followed", line, column) from None
         raise InputError(path, f"is not well-formed XML: {exc.msg}", line, column) from None
 
 
