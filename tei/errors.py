@@ -16,6 +16,9 @@ class InputError(Exception):
         self.line = line
         self.column = column
 
+    def __reduce__(self):  # so that an error raised in a --jobs worker reaches the parent intact
+        return (InputError, (self.path, self.message, self.line, self.column))
+
     def __str__(self) -> str:
         return format_location(self.path, self.line, self.column) + ": error: " + self.message
 

@@ -33,8 +33,8 @@ _COMPILED_KEPT = 16  # pruned grammars kept per schema; a batch needs a handful
 
 def element_names(tree: etree._ElementTree) -> frozenset[tuple[str, str]]:
     """The (namespace, local name) of every element in a document."""
-    return frozenset((q.namespace or "", q.localname)
-                     for q in (etree.QName(e) for e in tree.iter() if isinstance(e.tag, str)))
+    tags = {e.tag for e in tree.iter() if isinstance(e.tag, str)}
+    return frozenset((t[1:].split("}", 1)[0], t.split("}", 1)[1]) if t[0] == "{" else ("", t) for t in tags)
 
 
 class RelaxNGSchema:

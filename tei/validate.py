@@ -18,7 +18,6 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
-import xmlschema
 from lxml import etree
 
 from tei.errors import InputError
@@ -37,6 +36,8 @@ class XSDSchema:
     def __init__(self, path: Path):
         self.path = path
         self.name = path.name
+        import xmlschema  # only when an .xsd is asked for: it takes a fifth of a second to import
+
         try:
             self._xsd = xmlschema.XMLSchema11(str(path))
         except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:

@@ -28,6 +28,7 @@ def _parser() -> etree.XMLParser:
     # Internal entities (declared in the file itself) are expanded, within libxml2's amplification
     # limits, so entity bombs fail; external ones are never resolved.
     parser = etree.XMLParser(resolve_entities="internal", no_network=True, load_dtd=False, dtd_validation=False,
+                             attribute_defaults=True,  # the internal subset's defaults apply, as XML requires
                              huge_tree=False, remove_blank_text=False,
                              collect_ids=False)  # a repeated xml:id is a finding (id-unique), not a parse failure
     parser.resolvers.add(_NothingOutside())

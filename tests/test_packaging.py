@@ -17,9 +17,9 @@ def test_the_wheel_carries_profiles_schema_authority_and_templates(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in ("tei/cli.py", "tei/converters/citation_page.toml", "tei/converters/web_page.toml",
                      "tei/converters/bare.toml", "tei/converters/cable.toml", "tei/converters/conventions.toml",
-                     "tei/schema/tei_transcripts.rng", "tei/default_authority/people.csv",
-                     "tei/default_authority/places.csv", "tei/default_authority/orgs.csv",
-                     "tei/default_authority/roles.csv"):
+                     "tei/schema/tei_transcripts.rng", "tei/schema/tei_transcripts.xsd",
+                     "tei/default_authority/people.csv", "tei/default_authority/places.csv",
+                     "tei/default_authority/orgs.csv", "tei/default_authority/roles.csv"):
         assert expected in names, f"{expected} is missing from the wheel"
     assert any(n.startswith("tei/templates/") and n.endswith(".html") for n in names)
 
