@@ -38,11 +38,11 @@ def element_names(tree: etree._ElementTree) -> frozenset[tuple[str, str]]:
 
 
 class RelaxNGSchema:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, tree: etree._ElementTree | None = None):
+        """`tree`: the grammar already parsed, if the caller has it; it is changed (annotations dropped)."""
         self.path = path
         self.name = path.name
-        tree = parse_xml(path)
-        self.source = copy.deepcopy(tree)  # as written, with its annotations and embedded Schematron
+        tree = tree if tree is not None else parse_xml(path)
         root = tree.getroot()
         if root.tag not in (_R + "grammar", _R + "element"):
             raise InputError(path, "is not a RELAX NG grammar (XML syntax): its root is "
@@ -123,13 +123,15 @@ def _duplicate_ids(tree, path: Path, attributes: frozenset[str], schema: str) ->
         return []
     first: dict[str, int | None] = {}
     findings: list[Finding] = []
+    lines: list[str] | None = None
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
         for name in attributes.intersection(element.attrib):
             value = element.get(name).strip()
             if value in first:
-                findings.append(Finding(str(path), element.sourceline, column_of(element, source_lines(path), name_of(name)),
+                lines = source_lines(path) if lines is None else lines
+                findings.append(Finding(str(path), element.sourceline, column_of(element, lines, name_of(name)),
                                         f'ID "{value}" has already been defined (first on line {first[value]})',
                                         "duplicate-id", schema))
             else:
@@ -209,8 +211,8 @@ _RULES = [
     (re.compile(r"Did not expect element"), "unexpected-element"),
     (re.compile(r"Expecting element .* got nothing|Expecting an element .* got nothing"), "missing-element"),
     (re.compile(r"Expecting element"), "wrong-element"),
-    (re.compile(r"Invalid attribute"), "invalid-attribute"),
-    (re.compile(r"failed to validate attributes|Element .* attribute|Attribute"), "invalid-attribute"),
+    (re.compile(r"Invalid attribute|failed to validate attributes|Element .* attribute|Attribute"),
+     "invalid-attribute"),
     (re.compile(r"Did not expect text|has extra content: text"), "text-not-allowed"),
     (re.compile(r"has extra content"), "extra-content"),
     (re.compile(r"Error validating datatype|Type .* doesn't allow value|Error validating value|value"), "invalid-value"),

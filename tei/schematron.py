@@ -19,7 +19,6 @@ constraints, which RELAX NG validators ignore) is extracted and run the same way
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from pathlib import Path
@@ -28,7 +27,7 @@ from lxml import etree
 
 from tei.errors import InputError
 from tei.findings import Finding
-from tei.xmlread import column_of, parse_xml, remove_keeping_tail, source_lines
+from tei.xmlread import column_of, parse_xml, source_lines
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
@@ -227,13 +226,9 @@ def _processor():
 
 
 def _serialised(tree: etree._ElementTree) -> str:
-    """The document for Saxon, from lxml's safe parse: no DOCTYPE, nothing left to fetch or expand."""
-    root = tree.getroot()
-    if any(isinstance(node, etree._Entity) for node in root.iter()):
-        root = copy.deepcopy(root)
-        for entity in [n for n in root.iter() if isinstance(n, etree._Entity)]:
-            remove_keeping_tail(entity)
-    return etree.tostring(root, encoding="unicode")
+    """The document for Saxon, from lxml's safe parse (internal entities expanded, external ones refused):
+    the root element only, so no DOCTYPE is left to fetch or expand."""
+    return etree.tostring(tree.getroot(), encoding="unicode")
 
 
 def _node_at(tree: etree._ElementTree, path: str | None) -> etree._Element | None:

@@ -25,7 +25,7 @@ from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
 from tei.schematron import SchematronSchema, embedded_schematron
-from tei.xmlread import parse_tei
+from tei.xmlread import parse_tei, parse_xml
 
 SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
 MAX_BYTES = 200 * 1024 * 1024  # a TEI file larger than this is reported, not read (see --max-size)
@@ -61,8 +61,9 @@ def load_checks(path: Path, embedded_rules: bool = True) -> tuple:
     if not path.is_file():
         raise InputError(path, "no such schema file")
     if path.suffix == ".rng":
-        grammar = RelaxNGSchema(path)
-        rules = embedded_schematron(grammar.source) if embedded_rules else None
+        tree = parse_xml(path)
+        rules = embedded_schematron(tree) if embedded_rules else None  # copied out before the grammar strips them
+        grammar = RelaxNGSchema(path, tree)
         return (grammar,) + ((SchematronSchema(path, rules, path.name),) if rules is not None else ())
     if path.suffix == ".xsd":
         return (XSDSchema(path),)
@@ -157,15 +158,15 @@ def validate_batch(paths: list[Path], schema_files: list[Path], jobs: int = 0, e
 
 def id_collisions(results: Iterable[FileResult]) -> list[Finding]:
     """An xml:id used in more than one file: a corpus whose files are combined needs each id once."""
-    first: dict[str, FileResult] = {}
-    first_line: dict[str, int] = {}
+    first: dict[str, tuple[FileResult, int]] = {}  # id: where it was first used
     findings = []
     for result in results:
         for value, line in result.ids:
-            if value in first and first[value] is not result:
+            if value not in first:
+                first[value] = (result, line)
+            elif first[value][0] is not result:
+                where, where_line = first[value]
                 findings.append(Finding(str(result.path), line, None,
-                                        f'the id "{value}" is also used in {first[value].path}:{first_line[value]}; '
+                                        f'the id "{value}" is also used in {where.path}:{where_line}; '
                                         "ids must be unique across the corpus", "corpus-id-collision", "corpus"))
-            elif value not in first:
-                first[value], first_line[value] = result, line
     return findings
