@@ -26,16 +26,21 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def read_transcript(path: Path) -> str:
-    """The transcript's text, or an InputError that says what is wrong and where."""
+def read_input(path: Path, what: str) -> bytes:
+    """An input file's bytes, or an InputError saying why it cannot be read (`what`: "a transcript")."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
-        raise InputError(path, "is a folder, not a transcript") from None
+        raise InputError(path, f"is a folder, not {what}") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
+
+
+def read_transcript(path: Path) -> str:
+    """The transcript's text, or an InputError that says what is wrong and where."""
+    data = read_input(path, "a transcript")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:

@@ -14,6 +14,7 @@ from lxml import etree
 
 from tei import TEI_NS
 from tei.errors import InputError
+from tei.files import read_input
 
 
 class _NothingOutside(etree.Resolver):
@@ -37,14 +38,7 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(path: Path) -> etree._ElementTree:
     """The parsed file, or an InputError naming the file, line and column of the problem."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a TEI file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from None
+    data = read_input(path, "a TEI file")
     if not data.strip():
         raise InputError(path, "is empty, not XML")
     try:
