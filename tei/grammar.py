@@ -2,11 +2,12 @@
 
 libxml2 takes seconds to compile TEI All's 600 element patterns, although a
 batch of documents uses a few dozen of them. So the grammar is compiled for the
-element names the documents use: every other element pattern is replaced by
-`notAllowed` and what is then unreachable is dropped. For a document whose
-elements all have names in that set, the pruned grammar accepts exactly what
-the full grammar accepts (a valid document can only have used patterns whose
-names it contains; `notAllowed` only removes), and it compiles in milliseconds.
+element names the documents use: every other element pattern is stubbed (its
+content becomes `empty`, see `prune`) and what is then unreachable is dropped.
+For a document whose elements all have names in that set, the pruned grammar
+accepts exactly what the full grammar accepts (a valid document can only have
+used patterns whose names it contains; a stub can match none of its elements),
+and it compiles in milliseconds.
 A compiled grammar serves every later document whose names it covers.
 
 Grammars that include other files (`include`, `externalRef`, nested `grammar`)
@@ -145,22 +146,30 @@ def name_of(clark: str) -> str:
 
 
 def prune(grammar: etree._ElementTree, names: frozenset) -> etree._ElementTree:
-    """A copy of a flat grammar keeping only the element patterns that can match one of `names`."""
+    """A copy of a flat grammar for documents whose element names are all in `names`.
+
+    An element pattern no such document can match is stubbed: its attributes and content become
+    `empty`, so what it referred to becomes unreachable and is dropped. In a choice, stubbed
+    alternatives are all equal (none can match), so one is kept and the rest removed. Stubs, not
+    `notAllowed`: libxml2 compiles a content model into a fast automaton only when it holds no
+    `notAllowed`, and removing `notAllowed` from choices (RELAX NG simplification) made it hang on
+    some grammars; keeping one element alternative leaves each choice's shape as the full grammar's.
+    """
     tree = copy.deepcopy(grammar)
     root = tree.getroot()
-    for element in list(root.iter(_R + "element")):
+    stubs = set()
+    for element in root.iter(_R + "element"):
         if not _may_match(element, names):
-            dead = etree.Element(_R + "notAllowed")
-            dead.tail = element.tail
-            element.getparent().replace(element, dead)
+            for child in list(element)[0 if element.get("name") is not None else 1:]:
+                element.remove(child)
+            etree.SubElement(element, _R + "empty")
+            stubs.add(element)
     defines: dict[str, list[etree._Element]] = {}
-    for define in root.iterchildren(_R + "define"):
+    for define in root.iter(_R + "define"):  # defines may sit in <div>s
         defines.setdefault(define.get("name"), []).append(define)
-    for div in root.iter(_R + "div"):  # defines may sit in <div>s
-        for define in div.iterchildren(_R + "define"):
-            defines.setdefault(define.get("name"), []).append(define)
+    _drop_repeated_stubs(root, stubs, defines)
     reached: set[str] = set()
-    todo = list(root.iterchildren(_R + "start")) + [s for d in root.iter(_R + "div") for s in d.iterchildren(_R + "start")]
+    todo = list(root.iter(_R + "start"))
     while todo:
         for ref in todo.pop().iter(_R + "ref"):
             if ref.get("name") not in reached:
@@ -171,6 +180,32 @@ def prune(grammar: etree._ElementTree, names: frozenset) -> etree._ElementTree:
             for define in found:
                 define.getparent().remove(define)
     return tree
+
+
+def _drop_repeated_stubs(root: etree._Element, stubs: set, defines: dict) -> None:
+    """In every choice keep the first alternative that can only match a stub, and drop the others."""
+    known: dict[str, bool] = {}
+
+    def stub_only(pattern: etree._Element, seen: frozenset = frozenset()) -> bool:
+        if pattern.tag == _R + "element":
+            return pattern in stubs
+        if pattern.tag == _R + "choice":
+            return all(stub_only(p, seen) for p in pattern)
+        if pattern.tag == _R + "ref":
+            name = pattern.get("name")
+            if name not in known:
+                if name in seen:  # a cycle: not known to be stub-only, which is the safe answer
+                    return False
+                found = defines.get(name, [])
+                known[name] = (len(found) == 1 and found[0].get("combine") is None and len(found[0]) == 1
+                               and stub_only(found[0][0], seen | {name}))
+            return known[name]
+        return False
+
+    for choice in root.iter(_R + "choice"):
+        alternatives = [p for p in choice if stub_only(p)]
+        for pattern in alternatives[1:]:
+            choice.remove(pattern)
 
 
 def _may_match(element: etree._Element, names: frozenset) -> bool:
