@@ -185,20 +185,39 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     sys.exit(2 if io_errors else 1 if failed and not warn_only else 0)
 
 
+def _edition_options(command):
+    """Options of the reading edition, shared by render and build."""
+    command = click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                           help="A folder of templates that override the edition's own: page templates, "
+                                "edition.css, edition.js, and elements/<TEI name>.html per TEI element.")(command)
+    command = click.option("--base-url", default="", metavar="URL",
+                           help="Where the edition will be published (https://.../), for stable addresses "
+                                "in citations.")(command)
+    return click.option("--title", "site_title", default="Reading edition", show_default=True,
+                        help="The edition's title.")(command)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=EXISTING)
 @click.option("-o", "--output", "out", required=True, type=EXISTING, help="Folder for the HTML edition.")
-def render(paths, out):
-    """Render TEI files (or folders of .xml files) as an HTML reading edition with an index page."""
-    sys.exit(1 if _render(paths, out) else 0)
+@_edition_options
+def render(paths, out, **edition):
+    """Render TEI files (or folders of .xml files) as an HTML reading edition: document pages, an index
+    with search and filters, pages for people, places and organisations."""
+    sys.exit(1 if _render(paths, out, **edition) else 0)
 
 
-def _render(paths, out) -> int:
-    from tei.render import render_edition
+def _render(paths, out, templates=None, base_url="", site_title="Reading edition") -> int:
+    from tei.edition import Renderer, render_edition
 
     _outputs_outside(paths, out)
+    try:
+        renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title)
+    except InputError as exc:
+        _say_error(str(exc))
+        sys.exit(2)
     files, errors = _inputs(paths, ".xml", "TEI files")
-    errors += render_edition(files, out)
+    errors += render_edition(files, out, renderer=renderer)
     for error in errors:
         _say_error(str(error))
     return len(errors)
@@ -223,7 +242,8 @@ def text(path):
 @click.option("-o", "--output", "out", default="build", show_default=True, type=EXISTING,
               help="Build folder: TEI in OUTPUT/tei, the edition in OUTPUT/html.")
 @_conversion_options
-def build(sources, out, **options):
+@_edition_options
+def build(sources, out, templates, base_url, site_title, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/)."""
     from tei.validate import default_checks, validate_file
 
@@ -240,7 +260,7 @@ def build(sources, out, **options):
         for finding in findings:
             _say_error(str(finding))
         invalid += bool(findings)
-    render_failed = _render((tei_dir,), html_dir) if written else 0
+    render_failed = _render((tei_dir,), html_dir, templates, base_url, site_title) if written else 0
     problems = failed + invalid + render_failed
     click.echo(f"{len(written)} converted, {len(written) - invalid} valid, {problems} problem(s); "
                f"edition: {html_dir / 'index.html'}")

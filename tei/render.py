@@ -1,8 +1,13 @@
-"""TEI files --> a static HTML reading edition (one page per document, an index, a stylesheet).
+"""How TEI elements become HTML: the rule table of the reading edition.
 
-Rendering reads TEI from disk, so it works on TEI this toolkit did not write:
-header parts that are missing simply leave their field out, and a TEI element
-the renderer has no rule for still shows its text (its children are rendered).
+The pages themselves (document, index, entity pages) are made in tei.edition;
+this module turns one TEI element and its content into HTML. It works on TEI
+this toolkit did not write: a TEI element the renderer has no rule for still
+shows its text (its children are rendered).
+
+Two views of the text live in every page, and CSS shows one (see `views`):
+the *reading* view (regularised forms, gaps as explained marks, notes as
+footnotes) and the *diplomatic* view (the transcript as written).
 
 How each TEI element becomes HTML is decided in one place, the rule table
 `RULES`: TEI local name -> `rule(ctx, element) -> Markup`, dispatched per
@@ -15,8 +20,8 @@ this module::
         return Markup("<mark>") + ctx.apply(el) + Markup("</mark>")
     Renderer(rules={**RULES, "hi": my_hi})
 
-Page templates (`document.html`, `index.html`, `base.html`) and `edition.css`
-are loaded from `tei/templates/`; `Renderer(templates=DIR)` looks in DIR first.
+A user overrides a rule without Python with a template: `elements/<name>.html`
+in the folder given to `tei render --templates DIR` (see `template_rule`).
 """
 
 from __future__ import annotations
@@ -100,6 +105,16 @@ def _wrap(tag: str, ctx: "Context", el: etree._Element, classes: str = "", **ext
 # Authority: person / place / org entries the text's @ref points to
 
 
+# Authority identifiers -> the address of the record, for the links of an entity's card.
+_AUTHORITY_URLS = {
+    "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{}", re.compile(r"Q\d+")),
+    "viaf": ("VIAF", "https://viaf.org/viaf/{}", re.compile(r"\d+")),
+    "geonames": ("GeoNames", "https://www.geonames.org/{}", re.compile(r"\d+")),
+    "gnd": ("GND", "https://d-nb.info/gnd/{}", re.compile(r"[0-9X-]+")),
+    "lc": ("Library of Congress", "https://id.loc.gov/authorities/names/{}", re.compile(r"n[a-z]?\d+")),
+}
+
+
 @dataclass(frozen=True)
 class Entity:
     id: str
@@ -108,21 +123,49 @@ class Entity:
     birth: str = ""
     death: str = ""
     idnos: tuple[tuple[str, str], ...] = ()
+    note: str = ""
 
     @property
     def wikidata(self) -> str | None:
+        return next((value for label, _, value in self._authorities() if label == "Wikidata"), None)
+
+    def _authorities(self) -> list[tuple[str, str, str]]:
+        found = []
         for kind, value in self.idnos:
-            if kind.lower() == "wikidata":
-                m = re.search(r"Q\d+", value)
-                if m:
-                    return m.group()
-        return None
+            known = _AUTHORITY_URLS.get(kind.lower())
+            if known:
+                label, url, pattern = known
+                match = pattern.search(value)
+                if match:
+                    found.append((label, url.format(match.group()), match.group()))
+            elif value.startswith(("https://", "http://")):
+                found.append((kind or "link", value, value))
+        return found
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, address) of each authority record: Wikidata, VIAF, GeoNames..."""
+        return [(label, url) for label, url, _ in self._authorities()]
 
     @property
     def label(self) -> str:
         if self.birth or self.death:
             return f"{self.name} ({self.birth or '?'}–{self.death or '?'})"
         return self.name
+
+    @property
+    def file_name(self) -> str:
+        """The entity's page: its id, made safe as a file name (an id from elsewhere may hold anything)."""
+        return re.sub(r"^[.]|[^\w.-]", "_", self.id) + ".html"
+
+    @property
+    def href(self) -> str:
+        """The entity's page, relative to the edition's root folder."""
+        return f"entity/{quote(self.file_name)}"
+
+
+KIND_NAMES = {"person": ("Person", "People", "people"), "place": ("Place", "Places", "places"),
+              "org": ("Organisation", "Organisations", "organisations")}
 
 
 _ENTITY_TAGS = {"person": "person", "personGrp": "person", "place": "place", "org": "org"}
@@ -160,6 +203,7 @@ def collect_entities(root: etree._Element) -> dict[str, Entity]:
             birth=_year(el.find(T + "birth")),
             death=_year(el.find(T + "death")),
             idnos=tuple((i.get("type") or "", _text(i)) for i in el.findall(T + "idno")),
+            note=_text(el.find(T + "note")),
         )
     return found
 
@@ -169,12 +213,24 @@ def collect_entities(root: etree._Element) -> dict[str, Entity]:
 
 
 @dataclass
+class Mention:
+    """A name in the text that points to an entity: where it is, for the entity's page."""
+    entity: Entity
+    anchor: str  # the HTML id of the mention in its document page
+    element: etree._Element
+
+
+@dataclass
 class Context:
-    """What a rule can use: the rule table, the document's entities, and apply()."""
+    """What a rule can use: the rule table, the document's entities, apply(), and what the page collects."""
 
     rules: Mapping[str, Rule]
     entities: Mapping[str, Entity] = field(default_factory=dict)
+    root: str = ""  # the edition's root folder, relative to the page ("" or "../")
     in_link: int = 0  # > 0 while rendering inside an <a>: no nested links
+    in_text: bool = False  # rendering the document's text (not its header): mentions and notes are collected
+    notes: list[Markup] = field(default_factory=list)  # footnotes of the reading view, in order
+    mentions: list[Mention] = field(default_factory=list)
 
     def render(self, el: etree._Element) -> Markup:
         """One element (without its tail), by its rule; unknown elements give their children."""
@@ -192,6 +248,14 @@ class Context:
             out.append(escape(child.tail or ""))
         return Markup("").join(out)
 
+    def text(self, el: etree._Element) -> Markup:
+        """Render a document's <text>: names there are mentions, notes there become footnotes."""
+        self.in_text = True
+        try:
+            return self.render(el)
+        finally:
+            self.in_text = False
+
     def link(self, href: str | None, inner: Callable[[], Markup], classes: str = "", el=None, **extra) -> Markup:
         """An <a> to href, or a <span> if there is no (safe) href or we are already inside a link."""
         href = safe_url(href)
@@ -203,6 +267,37 @@ class Context:
         finally:
             self.in_link -= 1
         return Markup("<a{}>").format(_attrs(el, classes, href=href, **extra)) + body + Markup("</a>")
+
+    def entity_of(self, el: etree._Element) -> tuple[Entity | None, str | None]:
+        """The entity a name's @ref (or @key) points to, or else an outside address it gives."""
+        for ref in (el.get("ref") or el.get("key") or "").split():
+            if ref.startswith(("http://", "https://")):
+                return None, ref
+            entity = self.entities.get(ref.rsplit("#", 1)[-1])
+            if entity is not None:
+                return entity, None
+        return None, None
+
+
+def views(diplomatic: Markup, reading: Markup) -> Markup:
+    """Text that differs between the views. Both are in the page and CSS shows one, so every word is
+    reachable without JavaScript; the reading view is the default."""
+    return Markup('<span class="v-dipl">{}</span><span class="v-read">{}</span>').format(diplomatic, reading)
+
+
+def card(entity: Entity, root: str, mentions: int | None = None) -> Markup:
+    """The card shown on hover or focus of a name: preferred name, dates, description, authority links."""
+    kind = KIND_NAMES[entity.kind][0]
+    parts = [Markup('<span class="card-name">{}</span>').format(entity.name)]
+    if entity.birth or entity.death:
+        parts.append(Markup('<span class="card-dates">{}–{}</span>').format(entity.birth or "?", entity.death or "?"))
+    parts.append(Markup('<span class="card-kind">{}</span>').format(kind))
+    if entity.note:
+        parts.append(Markup('<span class="card-note">{}</span>').format(entity.note))
+    links = [Markup('<a href="{}">{}</a>').format(url, label) for label, url in entity.links if safe_url(url)]
+    links.append(Markup('<a href="{}">All mentions</a>').format(root + entity.href))
+    parts.append(Markup('<span class="card-links">{}</span>').format(Markup(" · ").join(links)))
+    return Markup('<span class="card">{}</span>').format(Markup("").join(parts))
 
 
 def _block(tag: str, classes: str = "") -> Rule:
@@ -245,13 +340,15 @@ def _gap_description(el: etree._Element) -> str:
 
 
 def rule_gap(ctx: Context, el: etree._Element) -> Markup:
-    """A visible, explained mark: ⟨illegible⟩, ⟨2 words illegible⟩; the transcript's wording kept."""
+    """Reading view: a visible, explained mark (⟨2 words illegible⟩). Diplomatic: the transcript's wording."""
     described = _gap_description(el)
     desc = _text(el.find(T + "desc"))
-    title = f"Gap in the text: {described}." + (f" The transcript reads “{desc}”." if desc else "")
-    hidden = Markup('<span class="visually-hidden"> (the transcript reads: {})</span>').format(desc) if desc else ""
-    return Markup('<span{}><span class="gap-mark">⟨{}⟩</span>{}</span>').format(
-        _attrs(el, "gap", title=title, data_reason=el.get("reason")), described, hidden)
+    written = (f"[{desc}]" if el.get("rend") == "brackets" else desc) if desc else "[…]"
+    title = f"Gap in the text: {described}." + (f" The transcript reads “{written}”." if desc else "")
+    mark = Markup('<span class="gap-mark">⟨{}⟩</span>').format(described)
+    return Markup('<span{}>{}</span>').format(
+        _attrs(el, "gap", title=title, data_reason=el.get("reason")),
+        views(Markup('<span class="gap-written">{}</span>').format(written), mark))
 
 
 def _has_marker(el: etree._Element, function: str) -> bool:
@@ -262,10 +359,12 @@ def _has_marker(el: etree._Element, function: str) -> bool:
 
 
 def rule_sic(ctx: Context, el: etree._Element) -> Markup:
-    if _has_marker(el, "sic"):  # the marker renders itself, as the transcript wrote it
-        return Markup('<span{}><span class="sic-text">{}</span></span>').format(_attrs(el, "sic"), ctx.apply(el))
-    return Markup('<span{}><span class="sic-text">{}</span>\u00a0<span class="sic-mark" title="{}">[sic]</span></span>'
-                  ).format(_attrs(el, "sic"), ctx.apply(el), "so in the original")
+    """The word as written; the reading view adds [sic] unless the transcript's own marker follows."""
+    word = Markup('<span class="sic-text">{}</span>').format(ctx.apply(el))
+    if _has_marker(el, "sic"):  # the marker renders itself, as the transcript wrote it, in both views
+        return Markup('<span{}>{}</span>').format(_attrs(el, "sic"), word)
+    mark = Markup('\u00a0<span class="sic-mark" title="so in the original">[sic]</span>')
+    return Markup('<span{}>{}{}</span>').format(_attrs(el, "sic"), word, views(Markup(""), mark))
 
 
 _MARKER_TITLES = {"sic": "so in the original", "unclear": "reading uncertain", "query": "proposed reading"}
@@ -280,15 +379,22 @@ def rule_metamark(ctx: Context, el: etree._Element) -> Markup:
 
 _WRITTEN = {"orig", "sic", "abbr"}
 _EDITED = {"reg": "regularised form", "corr": "correction", "expan": "expansion"}
+_AS_WRITTEN = {"reg": "as written", "corr": "the original reads", "expan": "abbreviated in the original"}
 
 
 def rule_choice(ctx: Context, el: etree._Element) -> Markup:
-    """Darien [Dalian]: the form as written, then the editor's form in brackets, marked."""
+    """Darien / Dalian: the form as written in the diplomatic view, the editor's form in the reading view."""
     children = [c for c in el if isinstance(c.tag, str)]
     written = [c for c in children if tei_name(c) in _WRITTEN]
-    others = [c for c in children if c not in written]
-    parts = [ctx.render(c) for c in written] + [ctx.render(c) for c in others]
-    return Markup("<span{}>").format(_attrs(el, "choice")) + Markup(" ").join(parts) + Markup("</span>")
+    edited = [c for c in children if tei_name(c) in _EDITED]
+    if len(written) != 1 or len(edited) != 1 or len(children) != 2:  # an unusual choice: show every part
+        parts = [ctx.render(c) for c in written] + [ctx.render(c) for c in children if c not in written]
+        return Markup("<span{}>").format(_attrs(el, "choice")) + Markup(" ").join(parts) + Markup("</span>")
+    local = tei_name(edited[0])
+    as_written = Markup('<span{}>{}</span>').format(_attrs(written[0], tei_name(written[0])), ctx.apply(written[0]))
+    title = f"{_AS_WRITTEN[local]}: {_text(written[0])}"
+    editors = Markup('<span{}>{}</span>').format(_attrs(edited[0], local, title=title), ctx.apply(edited[0]))
+    return Markup("<span{}>{}</span>").format(_attrs(el, "choice"), views(as_written, editors))
 
 
 def rule_edited(ctx: Context, el: etree._Element) -> Markup:
@@ -303,39 +409,45 @@ def rule_supplied(ctx: Context, el: etree._Element) -> Markup:
 
 
 def rule_note(ctx: Context, el: etree._Element) -> Markup:
+    """In the text: a numbered footnote in the reading view, the note in brackets where it stands in the
+    diplomatic view. Elsewhere (header, abstract): the note where it stands."""
     kind = el.get("type")
     classes = "note" + (f" note-{kind}" if kind else "")
-    title = "editorial note" if kind == "editorial" else "note"
-    if any(tei_name(d) in _BLOCKS for d in el.iterdescendants()):
-        return Markup('<div{}>').format(_attrs(el, classes, title=title)) + ctx.apply(el) + Markup("</div>")
-    return Markup('<span{}>[{}]</span>').format(_attrs(el, classes, title=title), ctx.apply(el))
+    block = any(tei_name(d) in _BLOCKS for d in el.iterdescendants())
+    if not ctx.in_text:
+        tag = "div" if block else "span"
+        return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), _attrs(el, classes), ctx.apply(el))
+    number = len(ctx.notes) + 1
+    body = ctx.apply(el)  # rendered once (names in it are mentions with ids); the diplomatic view gets its text
+    inner = body if block else Markup("<p>{}</p>").format(body)
+    ctx.notes.append(Markup('<aside id="fn{0}" class="{1}" role="doc-footnote"><span class="fn-number">'
+                            '<a href="#fnref{0}" role="doc-backlink" aria-label="Back to the text, note {0}">{0}'
+                            '</a></span>{2}</aside>').format(number, classes, inner))
+    ref = Markup('<sup class="noteref"><a id="fnref{0}" href="#fn{0}" role="doc-noteref" '
+                 'aria-label="Note {0}">{0}</a></sup>').format(number)
+    return views(Markup('<span class="{}">[{}]</span>').format(classes, _text(el)), ref)
 
 
 _ENTITY_CLASS = {"persName": "person", "placeName": "place", "orgName": "org", "name": "name", "rs": "name"}
 
 
 def rule_name(ctx: Context, el: etree._Element) -> Markup:
-    """persName/placeName/orgName: marked per kind, titled with the authority's name, linked to Wikidata."""
+    """persName/placeName/orgName: marked per kind, linked to the entity's page, with a card on hover or focus."""
     local = tei_name(el)
     kind = _ENTITY_CLASS.get(local, "name")
-    ref = (el.get("ref") or el.get("key") or "").split()
-    entity, href = None, None
-    if ref:
-        first = ref[0]
-        if first.startswith("#") or "#" in first and not first.startswith("http"):
-            entity = ctx.entities.get(first.split("#", 1)[1])
-        elif first.startswith(("http://", "https://")):
-            href = first
-        else:
-            entity = ctx.entities.get(first)
-    title = None
-    if entity is not None:
-        kind = entity.kind if local in ("name", "rs") else kind
-        title = entity.label
-        if entity.wikidata:
-            href = f"https://www.wikidata.org/wiki/{entity.wikidata}"
-            title += f" — Wikidata {entity.wikidata}"
-    return ctx.link(href, lambda: ctx.apply(el), f"entity {kind}", el, title=title)
+    entity, href = ctx.entity_of(el)
+    if entity is None:
+        return ctx.link(href, lambda: ctx.apply(el), f"entity {kind}", el)
+    kind = entity.kind if local in ("name", "rs") else kind
+    if ctx.in_link:  # inside another link: no link and no card (it holds links)
+        return Markup("<span{}>").format(_attrs(el, f"entity {kind}", title=entity.label)) + ctx.apply(el) \
+            + Markup("</span>")
+    anchor = el.get(XML_ID) or f"m{len(ctx.mentions) + 1}"
+    if ctx.in_text:
+        ctx.mentions.append(Mention(entity, anchor, el))
+    name = ctx.link(ctx.root + entity.href, lambda: ctx.apply(el), "entity-name")
+    attrs = _attrs(el, f"entity {kind}", id=None if el.get(XML_ID) else anchor)
+    return Markup("<span{}>{}{}</span>").format(attrs, name, card(entity, ctx.root))
 
 
 def rule_date(ctx: Context, el: etree._Element) -> Markup:
@@ -456,213 +568,15 @@ RULES: dict[str, Rule] = {
 }
 
 
-# ---------------------------------------------------------------------------
-# Reading one TEI document into what the templates show
+def template_rule(template: "jinja2.Template") -> Rule:
+    """A rule made from a user's jinja2 template (`elements/<name>.html` in --templates DIR).
 
-
-@dataclass
-class Field:
-    label: str
-    values: list[Markup]
-
-
-@dataclass
-class Page:
-    stem: str
-    href: str
-    lang: str
-    title: str
-    date_when: str | None
-    date_html: Markup | None
-    senders: list[Markup]
-    addressees: list[Markup]
-    place: Markup | None
-    metadata: list[Field]
-    summary: Markup | None
-    text: Markup
-    text_lang: str | None
-    prev: "Page | None" = None
-    next: "Page | None" = None
-
-    @property
-    def sort_key(self) -> tuple:
-        return (self.date_when is None, self.date_when or "", self.title.casefold(), self.stem)
-
-
-def _first(root: etree._Element, *paths: str) -> etree._Element | None:
-    for path in paths:
-        found = root.find(path, NS)
-        if found is not None:
-            return found
-    return None
-
-
-def read_page(tree: etree._ElementTree, stem: str, ctx_rules: Mapping[str, Rule]) -> Page:
-    root = tree.getroot()
-    if tei_name(root) == "teiCorpus":
-        header = root.find("t:teiHeader", NS)
-        docs = root.findall("t:TEI", NS)
-    else:
-        header, docs = root.find("t:teiHeader", NS), [root]
-    if header is None:
-        header = etree.Element(T + "teiHeader")
-    ctx = Context(ctx_rules, collect_entities(root))
-
-    def show(el: etree._Element) -> Markup:
-        return ctx.apply(el)
-
-    title_el = _first(header, "t:fileDesc/t:titleStmt/t:title[@type='main']", "t:fileDesc/t:titleStmt/t:title")
-    title = _text(title_el) or stem
-
-    date_el = _first(header, "t:profileDesc/t:creation/t:date",
-                     "t:profileDesc/t:correspDesc/t:correspAction[@type='sent']/t:date",
-                     "t:fileDesc/t:sourceDesc/t:bibl/t:date")
-    date_when, date_html = None, None
-    if date_el is not None:
-        date_when = date_el.get("when") or date_el.get("notBefore") or date_el.get("from")
-        shown = _text(date_el) or date_when or ""
-        if shown:
-            if date_when and _HTML_DATETIME.match(date_when):
-                date_html = Markup('<time datetime="{}">{}</time>').format(date_when, shown)
-            else:
-                date_html = Markup("{}").format(shown)
-
-    def names(action_type: str) -> list[Markup]:
-        out = []
-        for action in header.iterfind(f"t:profileDesc/t:correspDesc/t:correspAction[@type='{action_type}']", NS):
-            for el in action:
-                if tei_name(el) in ("persName", "orgName", "name", "rs"):
-                    out.append(ctx.render(el))
-        return out
-
-    place_el = header.find("t:profileDesc/t:correspDesc/t:correspAction[@type='sent']/t:placeName", NS)
-
-    metadata: list[Field] = []
-
-    def add(label: str, els) -> None:
-        values = [show(e) for e in els if _text(e) or len(e)]
-        if values:
-            metadata.append(Field(label, values))
-
-    fd, pd = "t:fileDesc", "t:profileDesc"
-    add("Citation", header.findall(f"{fd}/t:sourceDesc/t:bibl", NS) + header.findall(f"{fd}/t:sourceDesc/t:biblStruct", NS))
-    ms = f"{fd}/t:sourceDesc/t:msDesc/t:msIdentifier"
-    archive = header.findall(f"{ms}/t:institution", NS) + header.findall(f"{ms}/t:repository", NS)
-    add("Archive", archive)
-    add("Collection", header.findall(f"{ms}/t:collection", NS))
-    idnos = header.findall(f"{fd}/t:publicationStmt/t:idno", NS) + header.findall(f"{ms}/t:idno", NS)
-    record = [i for i in idnos if (i.get("type") or "").lower() not in ("url", "uri")]
-    urls = [i for i in idnos if (i.get("type") or "").lower() in ("url", "uri")]
-    by_value: dict[str, etree._Element] = {}
-    for idno in record:  # the same ID in publicationStmt and msIdentifier: show it once
-        by_value.setdefault(_text(idno), idno)
-    add("Record ID", list(by_value.values()))
-    if urls:
-        metadata.append(Field("URL", [ctx.link(_text(u), lambda u=u: escape(_text(u)), "url") for u in urls]))
-    add("Classification", header.findall(f"{pd}/t:textClass/t:keywords/t:term", NS)
-        + header.findall(f"{pd}/t:textClass/t:classCode", NS))
-    languages = header.findall(f"{pd}/t:langUsage/t:language", NS)
-    lang_values = [show(e) if _text(e) else escape(e.get("ident") or "") for e in languages]
-    if any(lang_values):
-        metadata.append(Field("Language", [v for v in lang_values if v]))
-    availability = header.findall(f"{fd}/t:publicationStmt/t:availability", NS)
-    rights = []
-    for av in availability:
-        parts = [c for c in av if tei_name(c) in ("p", "licence", "ab")]
-        rights.extend(parts if parts else [av])
-    add("Rights", rights)
-    add("Funder", header.findall(f"{fd}/t:titleStmt/t:funder", NS))
-
-    abstract = header.find(f"{pd}/t:abstract", NS)
-    summary = None
-    if abstract is not None and _text(abstract):
-        inner = show(abstract)
-        summary = inner if any(tei_name(c) in _BLOCKS for c in abstract) else Markup("<p>{}</p>").format(inner)
-
-    texts = [d.find("t:text", NS) for d in docs]
-    text = Markup("\n").join(ctx.render(t) for t in texts if t is not None)
-
-    lang = root.get(XML_LANG) or (docs[0].get(XML_LANG) if docs else None) or "en"
-    text_el = texts[0] if texts else None
-    text_lang = text_el.get(XML_LANG) if text_el is not None else None
-    return Page(stem=stem, href=quote(stem) + ".html", lang=lang, title=title, date_when=date_when,
-                date_html=date_html, senders=names("sent"), addressees=names("received"),
-                place=ctx.render(place_el) if place_el is not None else None, metadata=metadata,
-                summary=summary, text=text, text_lang=text_lang if text_lang != lang else None)
-
-
-# ---------------------------------------------------------------------------
-# The edition
-
-
-class Renderer:
-    """Compiled templates and a rule table, reusable across many documents."""
-
-    def __init__(self, rules: Mapping[str, Rule] | None = None, templates: Path | None = None):
-        self.rules: dict[str, Rule] = dict(RULES if rules is None else rules)
-        loaders: list[jinja2.BaseLoader] = []
-        if templates is not None:
-            loaders.append(jinja2.FileSystemLoader(str(templates)))
-        loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
-        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                                      undefined=jinja2.StrictUndefined)
-        self.env.globals.update(site_title=SITE_TITLE, css=CSS_NAME)
-        self.templates_dir = templates
-
-    def css(self) -> bytes:
-        for folder in (self.templates_dir, templates_dir()):
-            if folder is not None and (folder / CSS_NAME).is_file():
-                return (folder / CSS_NAME).read_bytes()
-        raise FileNotFoundError(CSS_NAME)
-
-    def page(self, path: Path) -> Page:
-        return read_page(parse_tei(path), path.stem, self.rules)
-
-    def render_document(self, page: Page) -> bytes:
-        return self.env.get_template("document.html").render(page=page).encode("utf-8")
-
-    def render_index(self, pages: Sequence[Page]) -> bytes:
-        return self.env.get_template("index.html").render(pages=pages).encode("utf-8")
-
-
-_RESERVED = {"index"}
-
-
-def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer | None = None) -> list[InputError]:
-    """Write out_dir/<stem>.html for each TEI file, out_dir/index.html and out_dir/edition.css.
-
-    A file that cannot be read as TEI is returned as an InputError and skipped;
-    the others still render. The same inputs always give the same bytes.
+    The template sees `element` (the lxml element), `name` (its TEI name), `attrs` (its attributes, with
+    `xml:id` and `xml:lang` under those names), `content` (its children rendered, already HTML) and
+    `text` (its text content); what it writes replaces the element, its tail follows.
     """
-    renderer = renderer or Renderer()
-    errors: list[InputError] = []
-    pages: list[Page] = []
-    taken: dict[str, Path] = {}
-    for path in paths:
-        path = Path(path)
-        key = path.stem.casefold()
-        if key in _RESERVED:
-            errors.append(InputError(path, f"its page would be {path.stem}.html, which is the edition's own "
-                                           "index page; rename the file"))
-            continue
-        if key in taken:
-            errors.append(InputError(path, f"has the same name as {taken[key]}, so its page would overwrite that "
-                                           f"one ({path.stem}.html); rename one of them"))
-            continue
-        try:
-            page = renderer.page(path)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        taken[key] = path
-        pages.append(page)
-    pages.sort(key=lambda p: p.sort_key)
-    for before, after in zip(pages, pages[1:]):
-        before.next, after.prev = after, before
-    out_dir = Path(out_dir)
-    for page in pages:
-        write_atomic(out_dir / f"{page.stem}.html", renderer.render_document(page))
-    write_atomic(out_dir / "index.html", renderer.render_index(pages))
-    write_atomic(out_dir / CSS_NAME, renderer.css())
-    return errors
+    def rule(ctx: Context, el: etree._Element) -> Markup:
+        attrs = {k.replace(f"{{{XML_NS}}}", "xml:"): v for k, v in el.attrib.items()}
+        return Markup(template.render(element=el, name=tei_name(el), attrs=attrs, content=ctx.apply(el),
+                                      text=_text(el)))
+    return rule

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tei import TEI_NS
-from tei.render import render_edition
+from tei.edition import render_edition
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

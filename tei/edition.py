@@ -1,0 +1,418 @@
+"""TEI files --> a static reading edition.
+
+What it writes into the output folder (every page works from file://, a USB
+stick or any web server; nothing needs a server):
+- `<stem>.html` per document: metadata, the text in two views, notes, citation;
+- `index.html`: every document, sortable and filterable, with offline search
+  (`search-index.js`);
+- `people.html`, `places.html`, `organisations.html` and `entity/<id>.html`:
+  the entities and every passage that mentions them;
+- `tei/<stem>.xml`: the TEI itself, to download;
+- `edition.css`, `edition.js`.
+
+Header parts that are missing leave their field out, so TEI from elsewhere
+renders too. The same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+from urllib.parse import quote
+
+import jinja2
+from lxml import etree
+from markupsafe import Markup, escape
+
+from tei.citation import Cited, bibtex, csl_json, reference
+from tei.errors import InputError
+from tei.files import read_input, write_atomic
+from tei.render import (KIND_NAMES, NS, RULES, T, XML_LANG, _BLOCKS, _HTML_DATETIME, Context, Entity, Mention,
+                        Rule, _text, card, collect_entities, template_rule)
+from tei.resources import templates_dir
+from tei.search import search_index
+from tei.xmlread import parse_tei, tei_name
+
+SITE_TITLE = "Reading edition"
+STATIC = ("edition.css", "edition.js")  # copied from the templates folder
+
+
+@dataclass
+class Field:
+    label: str
+    values: list[Markup]
+
+
+@dataclass
+class Page:
+    stem: str
+    href: str
+    lang: str
+    title: str
+    date_when: str | None
+    date_html: Markup | None
+    senders: list[Markup]
+    addressees: list[Markup]
+    place: Markup | None
+    metadata: list[Field]
+    summary: Markup | None
+    text: Markup
+    text_lang: str | None
+    notes: list[Markup] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    involved: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids of entities named, sorted
+    search_text: str = ""
+    cited: Cited | None = None
+    tei_href: str = ""
+    prev: "Page | None" = None
+    next: "Page | None" = None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.date_when is None, self.date_when or "", self.title.casefold(), self.stem)
+
+    @property
+    def year(self) -> str:
+        return self.date_when[:4] if self.date_when and self.date_when[:4].isdigit() else ""
+
+    @property
+    def reference(self) -> str:
+        return reference(self.cited) if self.cited else ""
+
+    @property
+    def bibtex(self) -> str:
+        return bibtex(self.cited) if self.cited else ""
+
+    @property
+    def csl_json(self) -> str:
+        return csl_json(self.cited) if self.cited else ""
+
+
+def _first(root: etree._Element, *paths: str) -> etree._Element | None:
+    for path in paths:
+        found = root.find(path, NS)
+        if found is not None:
+            return found
+    return None
+
+
+def read_page(tree: etree._ElementTree, stem: str, rules: Mapping[str, Rule], base_url: str = "",
+              site_title: str = SITE_TITLE) -> Page:
+    root = tree.getroot()
+    if tei_name(root) == "teiCorpus":
+        header = root.find("t:teiHeader", NS)
+        docs = root.findall("t:TEI", NS)
+    else:
+        header, docs = root.find("t:teiHeader", NS), [root]
+    if header is None:
+        header = etree.Element(T + "teiHeader")
+    ctx = Context(rules, collect_entities(root))
+
+    def show(el: etree._Element) -> Markup:
+        return ctx.apply(el)
+
+    title_el = _first(header, "t:fileDesc/t:titleStmt/t:title[@type='main']", "t:fileDesc/t:titleStmt/t:title")
+    title = _text(title_el) or stem
+
+    date_el = _first(header, "t:profileDesc/t:creation/t:date",
+                     "t:profileDesc/t:correspDesc/t:correspAction[@type='sent']/t:date",
+                     "t:fileDesc/t:sourceDesc/t:bibl/t:date")
+    date_when, date_html, date_text = None, None, ""
+    if date_el is not None:
+        date_when = date_el.get("when") or date_el.get("notBefore") or date_el.get("from")
+        date_text = _text(date_el) or date_when or ""
+        if date_text:
+            if date_when and _HTML_DATETIME.match(date_when):
+                date_html = Markup('<time datetime="{}">{}</time>').format(date_when, date_text)
+            else:
+                date_html = Markup("{}").format(date_text)
+
+    def correspondents(action_type: str) -> list[etree._Element]:
+        return [el for action in header.iterfind(
+                    f"t:profileDesc/t:correspDesc/t:correspAction[@type='{action_type}']", NS)
+                for el in action if tei_name(el) in ("persName", "orgName", "name", "rs")]
+
+    senders, addressees = correspondents("sent"), correspondents("received")
+    place_el = header.find("t:profileDesc/t:correspDesc/t:correspAction[@type='sent']/t:placeName", NS)
+
+    metadata: list[Field] = []
+
+    def add(label: str, els) -> None:
+        values = [show(e) for e in els if _text(e) or len(e)]
+        if values:
+            metadata.append(Field(label, values))
+
+    fd, pd = "t:fileDesc", "t:profileDesc"
+    add("Citation", header.findall(f"{fd}/t:sourceDesc/t:bibl", NS) + header.findall(f"{fd}/t:sourceDesc/t:biblStruct", NS))
+    ms = f"{fd}/t:sourceDesc/t:msDesc/t:msIdentifier"
+    archive = header.findall(f"{ms}/t:institution", NS) + header.findall(f"{ms}/t:repository", NS)
+    add("Archive", archive)
+    add("Collection", header.findall(f"{ms}/t:collection", NS))
+    idnos = header.findall(f"{fd}/t:publicationStmt/t:idno", NS) + header.findall(f"{ms}/t:idno", NS)
+    record = [i for i in idnos if (i.get("type") or "").lower() not in ("url", "uri")]
+    urls = [i for i in idnos if (i.get("type") or "").lower() in ("url", "uri")]
+    by_value: dict[str, etree._Element] = {}
+    for idno in record:  # the same ID in publicationStmt and msIdentifier: show it once
+        by_value.setdefault(_text(idno), idno)
+    add("Record ID", list(by_value.values()))
+    if urls:
+        metadata.append(Field("URL", [ctx.link(_text(u), lambda u=u: escape(_text(u)), "url") for u in urls]))
+    add("Classification", header.findall(f"{pd}/t:textClass/t:keywords/t:term", NS)
+        + header.findall(f"{pd}/t:textClass/t:classCode", NS))
+    languages = header.findall(f"{pd}/t:langUsage/t:language", NS)
+    lang_values = [show(e) if _text(e) else escape(e.get("ident") or "") for e in languages]
+    if any(lang_values):
+        metadata.append(Field("Language", [v for v in lang_values if v]))
+    availability = header.findall(f"{fd}/t:publicationStmt/t:availability", NS)
+    rights = []
+    for av in availability:
+        parts = [c for c in av if tei_name(c) in ("p", "licence", "ab")]
+        rights.extend(parts if parts else [av])
+    add("Rights", rights)
+    add("Funder", header.findall(f"{fd}/t:titleStmt/t:funder", NS))
+
+    abstract = header.find(f"{pd}/t:abstract", NS)
+    summary = None
+    if abstract is not None and _text(abstract):
+        inner = show(abstract)
+        summary = inner if any(tei_name(c) in _BLOCKS for c in abstract) else Markup("<p>{}</p>").format(inner)
+
+    texts = [t for t in (d.find("t:text", NS) for d in docs) if t is not None]
+    text = Markup("\n").join(ctx.text(t) for t in texts)
+
+    involved: dict[str, set[str]] = defaultdict(set)
+    for el in senders + addressees + ([place_el] if place_el is not None else []):
+        entity, _ = ctx.entity_of(el)
+        if entity is not None:
+            involved[entity.kind].add(entity.id)
+    for mention in ctx.mentions:
+        involved[mention.entity.kind].add(mention.entity.id)
+
+    lang = root.get(XML_LANG) or (docs[0].get(XML_LANG) if docs else None) or "en"
+    text_lang = texts[0].get(XML_LANG) if texts else None
+    href = quote(stem) + ".html"
+    source_url = next((_text(u) for u in urls), "") or _text(header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS)) \
+        or (header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS).get("target", "")
+            if header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS) is not None else "")
+    cited = Cited(key=stem, title=title, date_when=date_when, date_text=date_text,
+                  authors=tuple(_text(e) for e in senders), recipients=tuple(_text(e) for e in addressees),
+                  archive=_text(archive[0]) if archive else "",
+                  collection=_text(header.find(f"{ms}/t:collection", NS)),
+                  record_id=_text(next(iter(by_value.values()), None)), source_url=source_url,
+                  edition=site_title, url=(base_url.rstrip("/") + "/" + href) if base_url else href)
+    search_text = " ".join([title, date_text, _text(abstract)] + [_text(t) for t in texts])
+    return Page(stem=stem, href=href, lang=lang, title=title, date_when=date_when, date_html=date_html,
+                senders=[ctx.render(e) for e in senders], addressees=[ctx.render(e) for e in addressees],
+                place=ctx.render(place_el) if place_el is not None else None, metadata=metadata,
+                summary=summary, text=text, text_lang=text_lang if text_lang != lang else None,
+                notes=ctx.notes, mentions=ctx.mentions, involved={k: sorted(v) for k, v in involved.items()},
+                search_text=search_text, cited=cited, tei_href=f"tei/{quote(stem)}.xml")
+
+
+# ---------------------------------------------------------------------------
+# Entities across the edition
+
+
+_PASSAGE = {"p", "ab", "head", "l", "item", "seg", "dateline", "signed", "salute", "note", "q", "quote", "cell"}
+
+
+def passage(mention: etree._Element, width: int = 80) -> tuple[str, str, str]:
+    """(before, the name, after): the words around a mention, within its paragraph (or line, or cell)."""
+    block = next((a for a in mention.iterancestors() if tei_name(a) in _PASSAGE), mention.getparent())
+    before: list[str] = []
+    after: list[str] = []
+    state = before
+    for event, el in etree.iterwalk(block, events=("start", "end")):
+        if el is mention:
+            if event == "start":
+                state = None
+            else:
+                state = after
+                after.append(el.tail or "")
+            continue
+        if state is None:
+            continue
+        if event == "start" and isinstance(el.tag, str):
+            state.append(el.text or "")
+        elif event == "end" and el is not block:
+            state.append(el.tail or "")
+    name = _text(mention)
+    left = " ".join("".join(before).split())
+    right = " ".join("".join(after).split())
+    if len(left) > width:
+        left = "…" + left[-width:].split(" ", 1)[-1]
+    if len(right) > width:
+        right = right[:width].rsplit(" ", 1)[0] + "…"
+    return left + (" " if left and not left.endswith(("(", "“", '"')) else ""), name, right
+
+
+@dataclass
+class Passage:
+    page: Page
+    anchor: str
+    before: str
+    name: str
+    after: str
+
+
+@dataclass
+class EntityEntry:
+    entity: Entity
+    pages: list[Page] = field(default_factory=list)  # in edition order
+    passages: dict[str, list[Passage]] = field(default_factory=dict)  # page stem -> passages
+
+    @property
+    def href(self) -> str:
+        return self.entity.href
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.entity.name.casefold(), self.entity.id)
+
+
+def entity_entries(pages: Sequence[Page], entities: Mapping[str, Entity]) -> dict[str, EntityEntry]:
+    entries: dict[str, EntityEntry] = {}
+    for page in pages:
+        for kind_ids in page.involved.values():
+            for ident in kind_ids:
+                entry = entries.setdefault(ident, EntityEntry(entities[ident]))
+                entry.pages.append(page)
+        for mention in page.mentions:
+            entry = entries[mention.entity.id]
+            entry.passages.setdefault(page.stem, []).append(
+                Passage(page, mention.anchor, *passage(mention.element)))
+    return entries
+
+
+def _richer(a: Entity, b: Entity) -> Entity:
+    """The same id in two documents: keep the entry that says more (more identifiers, then dates)."""
+    return b if (len(b.idnos), bool(b.birth or b.death), bool(b.note)) > (len(a.idnos), bool(a.birth or a.death),
+                                                                           bool(a.note)) else a
+
+
+# ---------------------------------------------------------------------------
+# The edition
+
+
+class Renderer:
+    """Compiled templates and a rule table, reusable across many documents.
+
+    `templates`: a folder whose files override the package's: page templates (`document.html`,
+    `index.html`, `entities.html`, `entity.html`, `base.html`), `edition.css`, `edition.js`, and
+    `elements/<TEI name>.html`, one per TEI element whose rendering it replaces (see
+    tei.render.template_rule).
+    """
+
+    def __init__(self, rules: Mapping[str, Rule] | None = None, templates: Path | None = None,
+                 base_url: str = "", site_title: str = SITE_TITLE):
+        self.rules: dict[str, Rule] = dict(RULES if rules is None else rules)
+        self.templates_dir = Path(templates) if templates is not None else None
+        loaders: list[jinja2.BaseLoader] = []
+        if self.templates_dir is not None:
+            if not self.templates_dir.is_dir():
+                raise InputError(self.templates_dir, "no such folder of templates")
+            loaders.append(jinja2.FileSystemLoader(str(self.templates_dir)))
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
+        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                                      undefined=jinja2.StrictUndefined)
+        self.env.globals.update(site_title=site_title, kinds=KIND_NAMES, card=card)
+        self.base_url = base_url
+        self.site_title = site_title
+        if self.templates_dir is not None and (self.templates_dir / "elements").is_dir():
+            for template in sorted((self.templates_dir / "elements").glob("*.html")):
+                try:
+                    compiled = self.env.from_string(template.read_text(encoding="utf-8"))
+                except (jinja2.TemplateSyntaxError, UnicodeDecodeError) as exc:
+                    raise InputError(template, f"is not a usable template: {exc}") from None
+                self.rules[template.stem] = template_rule(compiled)
+
+    def static(self, name: str) -> bytes:
+        for folder in (self.templates_dir, templates_dir()):
+            if folder is not None and (folder / name).is_file():
+                return (folder / name).read_bytes()
+        raise FileNotFoundError(name)
+
+    def page(self, path: Path) -> Page:
+        return read_page(parse_tei(path), path.stem, self.rules, self.base_url, self.site_title)
+
+    def _render(self, template: str, **values) -> bytes:
+        return self.env.get_template(template).render(**values).encode("utf-8")
+
+    def render_document(self, page: Page) -> bytes:
+        return self._render("document.html", page=page, root="")
+
+    def render_index(self, pages: Sequence[Page], entries: Mapping[str, EntityEntry] | None = None) -> bytes:
+        entries = entries or {}
+        facets = {kind: sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
+                  for kind in KIND_NAMES}
+        years = sorted({p.year for p in pages if p.year})
+        return self._render("index.html", pages=pages, facets=facets, years=years, root="")
+
+    def render_entities(self, kind: str, entries: Sequence[EntityEntry]) -> bytes:
+        return self._render("entities.html", kind=kind, entries=entries, root="")
+
+    def render_entity(self, entry: EntityEntry) -> bytes:
+        return self._render("entity.html", entry=entry, root="../")
+
+
+_RESERVED = {"index", "people", "places", "organisations", "search-index", "edition"}
+
+
+def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer | None = None) -> list[InputError]:
+    """Write the edition of these TEI files into out_dir (see the module's docstring).
+
+    A file that cannot be read as TEI is returned as an InputError and skipped;
+    the others still render. The same inputs always give the same bytes.
+    """
+    renderer = renderer or Renderer()
+    errors: list[InputError] = []
+    pages: list[Page] = []
+    sources: dict[str, Path] = {}
+    taken: dict[str, Path] = {}
+    entities: dict[str, Entity] = {}
+    for path in paths:
+        path = Path(path)
+        key = path.stem.casefold()
+        if key in _RESERVED:
+            errors.append(InputError(path, f"its page would be {path.stem}.html, which is one of the edition's "
+                                           "own pages; rename the file"))
+            continue
+        if key in taken:
+            errors.append(InputError(path, f"has the same name as {taken[key]}, so its page would overwrite that "
+                                           f"one ({path.stem}.html); rename one of them"))
+            continue
+        try:
+            tree = parse_tei(path)
+            page = read_page(tree, path.stem, renderer.rules, renderer.base_url, renderer.site_title)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        for ident, entity in collect_entities(tree.getroot()).items():
+            entities[ident] = _richer(entities[ident], entity) if ident in entities else entity
+        taken[key] = path
+        pages.append(page)
+        sources[page.stem] = path
+    pages.sort(key=lambda p: p.sort_key)
+    for before, after in zip(pages, pages[1:]):
+        before.next, after.prev = after, before
+    entries = entity_entries(pages, entities)
+    out_dir = Path(out_dir)
+    for page in pages:
+        write_atomic(out_dir / f"{page.stem}.html", renderer.render_document(page))
+        try:  # the TEI as it is, to download
+            write_atomic(out_dir / "tei" / f"{page.stem}.xml", read_input(sources[page.stem], "a TEI file"))
+        except InputError as exc:  # gone since it was read
+            errors.append(exc)
+    write_atomic(out_dir / "index.html", renderer.render_index(pages, entries))
+    write_atomic(out_dir / "search-index.js", search_index((p.href, p.search_text) for p in pages))
+    for kind, (_, _, file) in KIND_NAMES.items():
+        listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
+        write_atomic(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
+    for entry in entries.values():
+        write_atomic(out_dir / "entity" / entry.entity.file_name, renderer.render_entity(entry))
+    for name in STATIC:
+        write_atomic(out_dir / name, renderer.static(name))
+    return errors
