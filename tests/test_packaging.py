@@ -21,7 +21,9 @@ def test_the_wheel_carries_profiles_schema_authority_and_templates(tmp_path):
                      "tei/default_authority/people.csv", "tei/default_authority/places.csv",
                      "tei/default_authority/orgs.csv", "tei/default_authority/roles.csv"):
         assert expected in names, f"{expected} is missing from the wheel"
-    assert any(n.startswith("tei/templates/") and n.endswith(".html") for n in names)
+    for template in ("base.html", "document.html", "index.html", "entities.html", "entity.html", "key.html",
+                     "edition.css", "edition.js"):
+        assert f"tei/templates/{template}" in names, f"the edition's {template} is missing from the wheel"
 
 
 def readme_commands() -> list[str]:
