@@ -442,8 +442,9 @@ def rule_name(ctx: Context, el: etree._Element) -> Markup:
     if ctx.in_link:  # inside another link: no link and no card (it holds links)
         return Markup("<span{}>").format(_attrs(el, f"entity {kind}", title=entity.label)) + ctx.apply(el) \
             + Markup("</span>")
-    anchor = el.get(XML_ID) or f"m{len(ctx.mentions) + 1}"
+    anchor = None  # mentions in the text get an id, for the entity's page to link to
     if ctx.in_text:
+        anchor = el.get(XML_ID) or f"m{len(ctx.mentions) + 1}"
         ctx.mentions.append(Mention(entity, anchor, el))
     name = ctx.link(ctx.root + entity.href, lambda: ctx.apply(el), "entity-name")
     attrs = _attrs(el, f"entity {kind}", id=None if el.get(XML_ID) else anchor)

@@ -54,6 +54,31 @@ def tei_all() -> Path:
     return TEI_ALL
 
 
+# HTML checks (tests/htmlcheck.py): the Nu Html Checker and axe-core, npm packages in tests/js.
+@pytest.fixture(scope="session")
+def js_tools():
+    """The paths of vnu.jar and axe.min.js, installed with `npm ci` in tests/js if they are missing."""
+    from htmlcheck import ensure_js_tools
+
+    return ensure_js_tools()
+
+
+@pytest.fixture(scope="session")
+def vnu(js_tools):
+    """vnu(paths) -> the Nu Html Checker's errors for those files (one run of Java)."""
+    from htmlcheck import vnu_messages
+
+    return vnu_messages
+
+
+@pytest.fixture(scope="session")
+def axe(js_tools):
+    """axe(page, impacts=("serious", "critical")) -> axe-core's violations on a loaded Playwright page."""
+    from htmlcheck import axe_violations
+
+    return axe_violations
+
+
 # Property tests: a short run by default (CI); HYPOTHESIS_PROFILE=thorough for a long one.
 from hypothesis import HealthCheck, settings  # noqa: E402
 
