@@ -64,6 +64,7 @@ class Page:
     mentions: list[Mention] = field(default_factory=list)
     involved: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids of entities named, sorted
     search_text: str = ""
+    entities: Mapping[str, Entity] = field(default_factory=dict)  # the document's own entity records
     cited: Cited | None = None
     tei_href: str = ""
     prev: "Page | None" = None
@@ -208,7 +209,7 @@ def read_page(tree: etree._ElementTree, stem: str, rules: Mapping[str, Rule], ba
                 place=ctx.render(place_el) if place_el is not None else None, metadata=metadata,
                 summary=summary, text=text, text_lang=text_lang if text_lang != lang else None,
                 notes=ctx.notes, mentions=ctx.mentions, involved={k: sorted(v) for k, v in involved.items()},
-                search_text=search_text, cited=cited, tei_href=f"tei/{quote(stem)}.xml")
+                search_text=search_text, entities=ctx.entities, cited=cited, tei_href=f"tei/{quote(stem)}.xml")
 
 
 # ---------------------------------------------------------------------------
@@ -385,12 +386,11 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
                                            f"one ({path.stem}.html); rename one of them"))
             continue
         try:
-            tree = parse_tei(path)
-            page = read_page(tree, path.stem, renderer.rules, renderer.base_url, renderer.site_title)
+            page = read_page(parse_tei(path), path.stem, renderer.rules, renderer.base_url, renderer.site_title)
         except InputError as exc:
             errors.append(exc)
             continue
-        for ident, entity in collect_entities(tree.getroot()).items():
+        for ident, entity in page.entities.items():
             entities[ident] = _richer(entities[ident], entity) if ident in entities else entity
         taken[key] = path
         pages.append(page)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 from urllib.parse import quote
@@ -94,11 +95,12 @@ def _attrs(el: etree._Element | None, classes: str = "", **extra: str | None) ->
     for name, value in extra.items():
         if value is not None:
             parts.append((name.rstrip("_").replace("_", "-"), value))
-    return Markup("").join(Markup(' {}="{}"').format(name, value) for name, value in parts)
+    # escape() and plain joins, not Markup.format: this runs for every element of every page
+    return Markup("".join(f' {name}="{escape(value)}"' for name, value in parts))
 
 
 def _wrap(tag: str, ctx: "Context", el: etree._Element, classes: str = "", **extra: str | None) -> Markup:
-    return Markup("<{}{}>").format(Markup(tag), _attrs(el, classes, **extra)) + ctx.apply(el) + Markup(f"</{tag}>")
+    return Markup(f"<{tag}{_attrs(el, classes, **extra)}>{ctx.apply(el)}</{tag}>")
 
 
 # ---------------------------------------------------------------------------
@@ -246,7 +248,7 @@ class Context:
         for child in el:
             out.append(self.render(child))
             out.append(escape(child.tail or ""))
-        return Markup("").join(out)
+        return Markup("".join(out))  # every part is escaped or Markup already
 
     def text(self, el: etree._Element) -> Markup:
         """Render a document's <text>: names there are mentions, notes there become footnotes."""
@@ -260,13 +262,13 @@ class Context:
         """An <a> to href, or a <span> if there is no (safe) href or we are already inside a link."""
         href = safe_url(href)
         if href is None or self.in_link:
-            return Markup("<span{}>").format(_attrs(el, classes, **extra)) + inner() + Markup("</span>")
+            return Markup(f"<span{_attrs(el, classes, **extra)}>{inner()}</span>")
         self.in_link += 1
         try:
             body = inner()
         finally:
             self.in_link -= 1
-        return Markup("<a{}>").format(_attrs(el, classes, href=href, **extra)) + body + Markup("</a>")
+        return Markup(f"<a{_attrs(el, classes, href=href, **extra)}>{body}</a>")
 
     def entity_of(self, el: etree._Element) -> tuple[Entity | None, str | None]:
         """The entity a name's @ref (or @key) points to, or else an outside address it gives."""
@@ -285,7 +287,8 @@ def views(diplomatic: Markup, reading: Markup) -> Markup:
     return Markup('<span class="v-dipl">{}</span><span class="v-read">{}</span>').format(diplomatic, reading)
 
 
-def card(entity: Entity, root: str, mentions: int | None = None) -> Markup:
+@lru_cache(maxsize=4096)  # a name is mentioned again and again; its card is the same each time
+def card(entity: Entity, root: str) -> Markup:
     """The card shown on hover or focus of a name: preferred name, dates, description, authority links."""
     kind = KIND_NAMES[entity.kind][0]
     parts = [Markup('<span class="card-name">{}</span>').format(entity.name)]
@@ -448,7 +451,7 @@ def rule_name(ctx: Context, el: etree._Element) -> Markup:
         ctx.mentions.append(Mention(entity, anchor, el))
     name = ctx.link(ctx.root + entity.href, lambda: ctx.apply(el), "entity-name")
     attrs = _attrs(el, f"entity {kind}", id=None if el.get(XML_ID) else anchor)
-    return Markup("<span{}>{}{}</span>").format(attrs, name, card(entity, ctx.root))
+    return Markup(f"<span{attrs}>{name}{card(entity, ctx.root)}</span>")
 
 
 def rule_date(ctx: Context, el: etree._Element) -> Markup:
