@@ -29,8 +29,8 @@ from markupsafe import Markup, escape
 from tei.citation import Cited, bibtex, csl_json, reference
 from tei.errors import InputError
 from tei.files import read_input, write_atomic
-from tei.render import (KIND_NAMES, NS, RULES, T, XML_LANG, _BLOCKS, _HTML_DATETIME, Context, Entity, Mention,
-                        Rule, _text, card, collect_entities, template_rule)
+from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
+                        Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
 from tei.search import search_index
 from tei.xmlread import parse_tei, tei_name
@@ -203,7 +203,8 @@ def read_page(tree: etree._ElementTree, stem: str, rules: Mapping[str, Rule], ba
                   collection=_text(header.find(f"{ms}/t:collection", NS)),
                   record_id=_text(next(iter(by_value.values()), None)), source_url=source_url,
                   edition=site_title, url=(base_url.rstrip("/") + "/" + href) if base_url else href)
-    search_text = " ".join([title, date_text, _text(abstract)] + [_text(t) for t in texts])
+    # Words of both views: elements are joined with a space, so <orig>Darien</orig><reg>Dalian</reg> gives both.
+    search_text = " ".join([title, date_text, _text(abstract)] + [" ".join(t.itertext()) for t in texts])
     return Page(stem=stem, href=href, lang=lang, title=title, date_when=date_when, date_html=date_html,
                 senders=[ctx.render(e) for e in senders], addressees=[ctx.render(e) for e in addressees],
                 place=ctx.render(place_el) if place_el is not None else None, metadata=metadata,
@@ -219,34 +220,57 @@ def read_page(tree: etree._ElementTree, stem: str, rules: Mapping[str, Rule], ba
 _PASSAGE = {"p", "ab", "head", "l", "item", "seg", "dateline", "signed", "salute", "note", "q", "quote", "cell"}
 
 
+def _skipped_in_reading(el: etree._Element) -> bool:
+    """What the reading view does not show in the run of the text: the written form of a choice that has
+    an editor's form, and notes (footnotes there)."""
+    name = tei_name(el)
+    if name == "note":
+        return True
+    parent = el.getparent()
+    return (name in _WRITTEN and parent is not None and tei_name(parent) == "choice"
+            and any(tei_name(c) in _EDITED for c in parent))
+
+
+def _squeeze(text: str) -> str:
+    """Runs of white space as one space, keeping one at either end if there was any."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + inner + (" " if text[-1].isspace() else "")
+
+
 def passage(mention: etree._Element, width: int = 80) -> tuple[str, str, str]:
-    """(before, the name, after): the words around a mention, within its paragraph (or line, or cell)."""
+    """(before, the name, after): the words around a mention within its paragraph (or line, or cell),
+    as the reading view shows them."""
     block = next((a for a in mention.iterancestors() if tei_name(a) in _PASSAGE), mention.getparent())
-    before: list[str] = []
-    after: list[str] = []
-    state = before
+    pieces: dict[str, list[str]] = {"before": [], "name": [], "after": []}
+    part, skipping = "before", 0
     for event, el in etree.iterwalk(block, events=("start", "end")):
-        if el is mention:
-            if event == "start":
-                state = None
-            else:
-                state = after
-                after.append(el.tail or "")
-            continue
-        if state is None:
-            continue
-        if event == "start" and isinstance(el.tag, str):
-            state.append(el.text or "")
-        elif event == "end" and el is not block:
-            state.append(el.tail or "")
-    name = _text(mention)
-    left = " ".join("".join(before).split())
-    right = " ".join("".join(after).split())
+        if event == "start":
+            if el is mention:
+                part = "name"
+            if skipping or _skipped_in_reading(el):
+                skipping += 1
+                continue
+            if tei_name(el) == "gap":
+                pieces[part].append(f"⟨{_gap_description(el)}⟩")
+                skipping += 1  # its <desc> is the transcript's wording, not the reading view's
+            elif isinstance(el.tag, str):
+                pieces[part].append(el.text or "")
+        else:
+            if skipping:
+                skipping -= 1
+            if el is mention:
+                part = "after"
+            if el is not block and not skipping:
+                pieces[part].append(el.tail or "")
+    left, name, right = (_squeeze("".join(pieces[k])) for k in ("before", "name", "after"))
+    left, right = left.lstrip(), right.rstrip()
     if len(left) > width:
         left = "…" + left[-width:].split(" ", 1)[-1]
     if len(right) > width:
         right = right[:width].rsplit(" ", 1)[0] + "…"
-    return left + (" " if left and not left.endswith(("(", "“", '"')) else ""), name, right
+    return left, name.strip(), right
 
 
 @dataclass
