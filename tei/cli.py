@@ -207,12 +207,12 @@ def render(paths, out, **edition):
     sys.exit(1 if _render(paths, out, **edition) else 0)
 
 
-def _render(paths, out, templates=None, base_url="", site_title="Reading edition") -> int:
-    from tei.edition import Renderer, render_edition
+def _render(paths, out, templates=None, base_url="", site_title=None) -> int:
+    from tei.edition import SITE_TITLE, Renderer, render_edition
 
     _outputs_outside(paths, out)
     try:
-        renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title)
+        renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title or SITE_TITLE)
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)

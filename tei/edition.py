@@ -194,9 +194,8 @@ def read_page(tree: etree._ElementTree, stem: str, rules: Mapping[str, Rule], ba
     lang = root.get(XML_LANG) or (docs[0].get(XML_LANG) if docs else None) or "en"
     text_lang = texts[0].get(XML_LANG) if texts else None
     href = quote(stem) + ".html"
-    source_url = next((_text(u) for u in urls), "") or _text(header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS)) \
-        or (header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS).get("target", "")
-            if header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS) is not None else "")
+    pointer = header.find(f"{fd}/t:sourceDesc/t:bibl/t:ptr", NS)
+    source_url = next((_text(u) for u in urls), "") or (pointer.get("target", "") if pointer is not None else "")
     cited = Cited(key=stem, title=title, date_when=date_when, date_text=date_text,
                   authors=tuple(_text(e) for e in senders), recipients=tuple(_text(e) for e in addressees),
                   archive=_text(archive[0]) if archive else "",

@@ -29,8 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 from urllib.parse import quote
 
 import jinja2
@@ -38,10 +37,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from tei import TEI_NS, XML_NS
-from tei.errors import InputError
-from tei.files import write_atomic
-from tei.resources import templates_dir
-from tei.xmlread import parse_tei, tei_name
+from tei.xmlread import tei_name
 
 T = f"{{{TEI_NS}}}"
 NS = {"t": TEI_NS}
@@ -49,9 +45,6 @@ XML_LANG = f"{{{XML_NS}}}lang"
 XML_ID = f"{{{XML_NS}}}id"
 
 Rule = Callable[["Context", etree._Element], Markup]
-
-SITE_TITLE = "Reading edition"
-CSS_NAME = "edition.css"
 
 # ---------------------------------------------------------------------------
 # Small helpers
