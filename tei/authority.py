@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tei.errors import InputError
+from tei.identifiers import SCHEMES
 from tei.resources import authority_dir
 
-# Identifier columns (each becomes an idno of that type), with the URL of a record and the form a value takes.
-IDENTIFIERS = {
-    "wikidata": ("https://www.wikidata.org/wiki/{}", re.compile(r"Q[1-9]\d*")),
-    "viaf": ("https://viaf.org/viaf/{}", re.compile(r"[1-9]\d{0,21}")),
-    "geonames": ("https://www.geonames.org/{}", re.compile(r"[1-9]\d{0,9}")),
-}
+# Identifier columns of the CSV files (each becomes an idno of that type): (record URL, the form a value takes).
+IDENTIFIERS = {key: (SCHEMES[key].page, SCHEMES[key].pattern) for key in ("wikidata", "viaf", "geonames")}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from tei import TEI_NS, XML_NS
+from tei.identifiers import SCHEMES, records
 from tei.xmlread import tei_name
 
 T = f"{{{TEI_NS}}}"
@@ -100,16 +101,6 @@ def _wrap(tag: str, ctx: "Context", el: etree._Element, classes: str = "", **ext
 # Authority: person / place / org entries the text's @ref points to
 
 
-# Authority identifiers -> the address of the record, for the links of an entity's card.
-_AUTHORITY_URLS = {
-    "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{}", re.compile(r"Q\d+")),
-    "viaf": ("VIAF", "https://viaf.org/viaf/{}", re.compile(r"\d+")),
-    "geonames": ("GeoNames", "https://www.geonames.org/{}", re.compile(r"\d+")),
-    "gnd": ("GND", "https://d-nb.info/gnd/{}", re.compile(r"[0-9X-]+")),
-    "lc": ("Library of Congress", "https://id.loc.gov/authorities/names/{}", re.compile(r"n[a-z]?\d+")),
-}
-
-
 @dataclass(frozen=True)
 class Entity:
     id: str
@@ -122,25 +113,16 @@ class Entity:
 
     @property
     def wikidata(self) -> str | None:
-        return next((value for label, _, value in self._authorities() if label == "Wikidata"), None)
-
-    def _authorities(self) -> list[tuple[str, str, str]]:
-        found = []
-        for kind, value in self.idnos:
-            known = _AUTHORITY_URLS.get(kind.lower())
-            if known:
-                label, url, pattern = known
-                match = pattern.search(value)
-                if match:
-                    found.append((label, url.format(match.group()), match.group()))
-            elif value.startswith(("https://", "http://")):
-                found.append((kind or "link", value, value))
-        return found
+        return next((value for scheme, value in records(self.idnos) if scheme.key == "wikidata"), None)
 
     @property
     def links(self) -> list[tuple[str, str]]:
-        """(label, address) of each authority record: Wikidata, VIAF, GeoNames..."""
-        return [(label, url) for label, url, _ in self._authorities()]
+        """(label, address) of each authority record: Wikidata, VIAF, GeoNames..., then other web addresses."""
+        found = [(scheme.label, scheme.page.format(value)) for scheme, value in records(self.idnos)]
+        known = {kind.lower() for kind, _ in self.idnos} & SCHEMES.keys()
+        found += [(kind or "link", value) for kind, value in self.idnos
+                  if kind.lower() not in known and value.startswith(("https://", "http://"))]
+        return found
 
     @property
     def label(self) -> str:
