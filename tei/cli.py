@@ -12,6 +12,7 @@ from tei import __version__
 from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError
+from tei.export import FORMATS as EXPORT_FORMATS
 from tei.files import expand, write_atomic
 from tei.findings import Finding
 from tei.gitfiles import changed_since
@@ -265,6 +266,59 @@ def build(sources, out, templates, base_url, site_title, **options):
     click.echo(f"{len(written)} converted, {len(written) - invalid} valid, {problems} problem(s); "
                f"edition: {html_dir / 'index.html'}")
     sys.exit(1 if problems else 0)
+
+
+_EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a repository or aggregator.\n\n"
+                "\b\nFORMAT is one of:\n" + "\n".join(f"  {name:<10} {text}" for name, (_, _, text) in EXPORT_FORMATS.items())
+                + "\n\nEvery export is checked before it is written; an export that fails the check writes nothing.")
+
+
+@main.command("export", help=_EXPORT_HELP)
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(list(EXPORT_FORMATS)))
+@click.argument("paths", nargs=-1, required=True, type=EXISTING)
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
+              help="The file (cmif, teicorpus, datacite, zenodo) or folder (bagit, dc, csv) to write.")
+@click.option("--collection", "collection_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file describing the collection (title, creators, licence...); default: collection.toml "
+                   "or sources/collection.toml when present.")
+@click.option("--sources", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The folder of plain-text transcripts the TEI came from (bagit carries them).")
+@click.option("--html", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A rendered edition (tei render) to carry; bagit renders one when not given.")
+def export_command(fmt, paths, out, collection_file, sources, html):
+    from tei.collection import load_collection
+    from tei.export import ExportInvalid, ExportJob, document_order, exporter
+    from tei.metadata import read_metadata
+
+    _outputs_outside(paths, out)
+    files, errors = _inputs(paths, ".xml", "TEI files")
+    documents = []
+    for path in files:
+        try:
+            documents.append(read_metadata(path))
+        except InputError as exc:
+            errors.append(exc)
+    for error in errors:
+        _say_error(str(error))
+    try:
+        collection = load_collection(collection_file, documents)
+    except InputError as exc:
+        _say_error(str(exc))
+        sys.exit(2)
+    job = ExportJob(tuple(sorted(documents, key=document_order)), collection, out, sources, html)
+    try:
+        problems = exporter(fmt)(job)
+    except ExportInvalid as exc:
+        _say_error(f"{out}: the {fmt} export is not valid, so nothing was written: {exc}")
+        sys.exit(1)
+    except InputError as exc:
+        _say_error(str(exc))
+        sys.exit(1)
+    for problem in problems:
+        _say_error(str(problem))
+    failed = errors or any(p.level == "error" for p in problems)
+    click.echo(f"{fmt}: {len(documents)} document(s) read, {len(problems)} problem(s); written: {out}", err=True)
+    sys.exit(1 if failed else 0)
 
 
 @main.group()
