@@ -7,7 +7,9 @@ leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import re
 import tempfile
 from pathlib import Path
@@ -89,6 +91,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def staged_folder(path: Path):
+    """A new, empty folder beside `path` to fill; when the block ends without an error it replaces `path`
+    (an older folder there is removed only once the new one is in place), else it is removed and `path`
+    is untouched. So a folder of outputs is either the old complete one or the new complete one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "exists and is not a folder; the export writes a folder here")
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        yield staging
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+            os.replace(path, old / path.name)
+        os.replace(staging, path)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
