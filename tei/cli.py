@@ -282,7 +282,8 @@ _EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a rep
               help="TOML file describing the collection (title, creators, licence...); default: collection.toml "
                    "or sources/collection.toml when present.")
 @click.option("--sources", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The folder of plain-text transcripts the TEI came from (bagit carries them).")
+              help="The folder of plain-text transcripts the TEI came from (bagit carries them); "
+                   "default: sources/ when present.")
 @click.option("--html", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A rendered edition (tei render) to carry; bagit renders one when not given.")
 def export_command(fmt, paths, out, collection_file, sources, html):
@@ -290,7 +291,9 @@ def export_command(fmt, paths, out, collection_file, sources, html):
     from tei.export import ExportInvalid, ExportJob, document_order, exporter
     from tei.metadata import read_metadata
 
-    _outputs_outside(paths, out)
+    if sources is None and fmt == "bagit" and Path("sources").is_dir():
+        sources = Path("sources")  # where tei build takes its transcripts from
+    _outputs_outside([*paths, *(p for p in (sources, html) if p is not None)], out)
     files, errors = _inputs(paths, ".xml", "TEI files")
     documents = []
     for path in files:

@@ -81,6 +81,12 @@ def expand(paths: Iterable[Path], suffix: str) -> Iterator[Path]:
             yield path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers only ever see a complete file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +94,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide an edition from the web server
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -104,6 +111,7 @@ def staged_folder(path: Path):
         raise InputError(path, "exists and is not a folder; the export writes a folder here")
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
+        os.chmod(staging, 0o777 & ~_umask())  # as a folder made by mkdir, not mkdtemp's 0700
         yield staging
         old = None
         if path.exists():

@@ -88,3 +88,22 @@ def test_export_lists_its_formats_and_refuses_unknown_ones(sample_tei, tmp_path)
         assert name in result.output
     result = CliRunner().invoke(main, ["export", "marc", str(sample_tei[DOC_000]), "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "marc" in result.output
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    """Written files and folders follow the umask (a web server must read an edition), not mkstemp's 0600."""
+    import os
+    import stat
+
+    from tei.files import staged_folder, write_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "page.html", b"<p>x</p>")
+        with staged_folder(tmp_path / "bag") as folder:
+            write_atomic(folder / "data.txt", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "page.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "bag").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "bag" / "data.txt").stat().st_mode) == 0o644
