@@ -100,7 +100,10 @@ def load_collection(path: Path | None, documents: list[DocumentMetadata]) -> Col
             raise InputError(path, "no such collection file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(path, f"is not a readable TOML file: {exc}") from None
-    dates = sorted(d for doc in documents for d in (doc.date, *doc.date_range) if d)
+    dates = [d for doc in documents for d in (doc.date, *doc.date_range) if d]
+    # "1945-07" starts before "1945-07-03" and ends after it: compare the first and last day each can mean.
+    first = min(dates, key=lambda d: d + "-00" * (2 - d.count("-")), default=None)
+    last = max(dates, key=lambda d: d + "-99" * (2 - d.count("-")), default=None)
     publishers = [d.publisher for d in documents if d.publisher]
     languages = tuple(dict.fromkeys(lang for d in documents for lang in d.languages))
     title = str(data.get("title") or (f"Documents from {publishers[0]}" if publishers else "TEI documents"))
@@ -116,5 +119,5 @@ def load_collection(path: Path | None, documents: list[DocumentMetadata]) -> Col
         source_organization=str(data.get("source_organization") or data.get("publisher") or ""),
         keywords=tuple(str(k) for k in data.get("keywords", ())),
         languages=tuple(str(k) for k in data.get("languages", ())) or languages,
-        dates=(dates[0], dates[-1]) if dates else (None, None),
+        dates=(first, last),
         source=path, extra={k: v for k, v in data.items() if k not in _KNOWN})

@@ -70,7 +70,8 @@ class DocumentMetadata:
     languages: tuple[str, ...]  # language codes (langUsage/language/@ident)
     language_names: tuple[str, ...]
     abstract: str
-    classification: tuple[str, ...]  # keywords/term, classCode
+    classification: tuple[str, ...]  # subject keywords (keywords/term, classCode)
+    security: tuple[str, ...]  # the original's security classification (keywords scheme="#classification")
     rights: str  # the availability statement
     licence: str | None  # availability/licence/@target
     publisher: str
@@ -198,7 +199,10 @@ def read_metadata(path: Path, tree: etree._ElementTree | None = None) -> Documen
         languages=tuple(lang.get("ident") for lang in languages if lang.get("ident")),
         language_names=tuple(text_of(lang) for lang in languages if text_of(lang)),
         abstract=text_of(find("t:profileDesc/t:abstract")),
-        classification=texts("t:profileDesc/t:textClass/t:keywords/t:term") + texts("t:profileDesc/t:textClass/t:classCode"),
+        classification=tuple(t for t in (text_of(e) for e in header.xpath(
+            "t:profileDesc/t:textClass/t:keywords[not(@scheme='#classification')]/t:term", namespaces=NS)) if t)
+        + texts("t:profileDesc/t:textClass/t:classCode"),
+        security=texts("t:profileDesc/t:textClass/t:keywords[@scheme='#classification']/t:term"),
         rights=text_of(find("t:fileDesc/t:publicationStmt/t:availability")),
         licence=licence.get("target") if licence is not None and licence.get("target") else None,
         publisher=text_of(find("t:fileDesc/t:publicationStmt/t:publisher")),

@@ -66,7 +66,7 @@ def test_collection_file_and_its_defaults(sample_tei, tmp_path, monkeypatch):
     docs = [read_metadata(p) for p in sample_tei.values()]
     samples = load_collection(ROOT / "sources" / "collection.toml", docs)
     assert samples.title.startswith("Averell Harriman") and samples.creators and samples.licence.startswith("https://")
-    assert samples.dates == ("1945-07", "1945-07-03") and samples.languages == ("en",)
+    assert samples.dates == ("1945-07", "1945-07") and samples.languages == ("en",)  # July ends after the 3rd
     monkeypatch.chdir(tmp_path)  # no collection.toml here: everything from the documents
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     bare = load_collection(None, docs)
