@@ -286,7 +286,9 @@ _EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a rep
                    "default: sources/ when present.")
 @click.option("--html", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A rendered edition (tei render) to carry; bagit renders one when not given.")
-def export_command(fmt, paths, out, collection_file, sources, html):
+@click.option("--tei-all", "tei_all", envvar="TEI_ALL", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TEI All (tei_all.rng) to check cmif and teicorpus against as well (default: $TEI_ALL).")
+def export_command(fmt, paths, out, collection_file, sources, html, tei_all):
     from tei.collection import load_collection
     from tei.export import ExportInvalid, ExportJob, document_order, exporter
     from tei.metadata import read_metadata
@@ -308,7 +310,7 @@ def export_command(fmt, paths, out, collection_file, sources, html):
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)
-    job = ExportJob(tuple(sorted(documents, key=document_order)), collection, out, sources, html)
+    job = ExportJob(tuple(sorted(documents, key=document_order)), collection, out, sources, html, tei_all)
     try:
         problems = exporter(fmt)(job)
     except ExportInvalid as exc:

@@ -54,6 +54,7 @@ class ExportJob:
     out: Path
     sources: Path | None = None  # the folder of the plain-text transcripts, for formats that carry them
     html: Path | None = None  # a rendered edition, for formats that carry it
+    tei_all: Path | None = None  # TEI All (tei_all.rng), to check TEI outputs against (cmif, teicorpus)
 
 
 def document_order(doc: DocumentMetadata) -> tuple:

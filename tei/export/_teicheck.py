@@ -1,0 +1,91 @@
+"""Checks shared by the exports that are TEI themselves (cmif, teicorpus): well-formedness, TEI All, dates.
+
+TEI All is not part of the toolkit (it is the TEI Consortium's grammar, a megabyte; the user points at
+their own copy). An export finds it in `job.tei_all` when the job carries one, else in the environment
+variable TEI_ALL. With neither, the export's own rules are still checked and a warning says that TEI All
+was not; with one, TEI All's grammar and its embedded Schematron rules are run (tei.validate, pruned to the
+elements the export uses, so a check takes milliseconds once the grammar is read).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from tei.export import ExportInvalid, ExportJob, Problem
+
+TEI_ALL_ENV = "TEI_ALL"
+_W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_SHOWN = 8  # findings quoted in an ExportInvalid message
+
+
+def tei_all_path(job: ExportJob) -> Path | None:
+    if job.tei_all:  # tei export --tei-all (which also reads TEI_ALL)
+        return Path(job.tei_all)
+    env = os.environ.get(TEI_ALL_ENV, "").strip()
+    return Path(env) if env else None
+
+
+def date_span(value: str | None) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD; None if it is not a real date in that form."""
+    match = _W3C_DATE.fullmatch(value or "")
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        if day is None:
+            first = datetime.date(year, month, 1)
+            return first, (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(1)
+        return datetime.date(year, month, day), datetime.date(year, month, day)
+    except ValueError:  # year 0, month 13, 31 June
+        return None
+
+
+def indent(el: etree._Element, level: int = 0, space: str = "  ") -> None:
+    """Indent an element built in memory, leaving mixed content (an element with text) exactly as it is."""
+    children = [c for c in el]
+    if not children or (el.text or "").strip() or any((c.tail or "").strip() for c in children):
+        return
+    el.text = "\n" + space * (level + 1)
+    for child in children:
+        indent(child, level + 1, space)
+        child.tail = "\n" + space * (level + 1)
+    children[-1].tail = "\n" + space * level
+
+
+def parse_export(data: bytes, what: str) -> etree._ElementTree:
+    """The serialised export parsed back: it must be well-formed (an ExportInvalid if not)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+                             collect_ids=False)
+    try:
+        return etree.ElementTree(etree.fromstring(data, parser))
+    except etree.XMLSyntaxError as exc:
+        raise ExportInvalid(f"the {what} is not well-formed XML: {exc}") from None
+
+
+def check_tei_all(tree: etree._ElementTree, job: ExportJob, what: str,
+                  where: Callable[[int | None], str] = lambda line: "") -> list[Problem]:
+    """Validate against TEI All (grammar and embedded rules) when it is available. Errors raise ExportInvalid
+    quoting them (`where(line)` may name the part of the export a line belongs to); warnings are returned."""
+    path = tei_all_path(job)
+    if path is None:
+        return [Problem(None, f"the {what} was checked by its own rules but not against TEI All: set "
+                              f"{TEI_ALL_ENV} to the path of tei_all.rng to check it too")]
+    from tei.validate import check_tree, load_checks  # the validator is only needed here
+
+    checks = load_checks(path.resolve())  # an InputError if the file is missing or not a grammar
+    label = Path(f"{job.out.name} (not written)")  # never read: columns are not needed
+    findings = check_tree(tree, label, checks)
+    errors = [f for f in findings if f.level == "error"]
+    if errors:
+        shown = [f"line {f.line}{where(f.line)}: {f.message}" if f.line else f.message for f in errors[:_SHOWN]]
+        more = f" (and {len(errors) - _SHOWN} more)" if len(errors) > _SHOWN else ""
+        raise ExportInvalid(f"the {what} is not valid against TEI All ({path.name}): " + "; ".join(shown) + more)
+    return [Problem(None, f"TEI All, line {f.line}{where(f.line)}: {f.message}") for f in findings]
