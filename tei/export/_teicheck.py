@@ -17,8 +17,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from tei import TEI_NS, XML_NS
 from tei.export import ExportInvalid, ExportJob, Problem
 
+T = f"{{{TEI_NS}}}"
+XML_ID = f"{{{XML_NS}}}id"
 TEI_ALL_ENV = "TEI_ALL"
 _W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _SHOWN = 8  # findings quoted in an ExportInvalid message
@@ -89,3 +92,15 @@ def check_tei_all(tree: etree._ElementTree, job: ExportJob, what: str,
         more = f" (and {len(errors) - _SHOWN} more)" if len(errors) > _SHOWN else ""
         raise ExportInvalid(f"the {what} is not valid against TEI All ({path.name}): " + "; ".join(shown) + more)
     return [Problem(None, f"TEI All, line {f.line}{where(f.line)}: {f.message}") for f in findings]
+
+
+def tei_element(parent: etree._Element | None, name: str, text: str | None = None,
+                **attributes) -> etree._Element:
+    """A TEI element (a root when parent is None) with its attributes (xml_id= for xml:id) and text;
+    attributes that are None are left out."""
+    attrs = {(XML_ID if k == "xml_id" else k): v for k, v in attributes.items() if v is not None}
+    el = etree.Element(T + name, attrs, nsmap={None: TEI_NS}) if parent is None \
+        else etree.SubElement(parent, T + name, attrs)
+    if text:
+        el.text = text
+    return el

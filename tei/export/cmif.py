@@ -42,7 +42,7 @@ from tei import TEI_NS, XML_NS
 from tei.collection import Collection
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem, export_date
-from tei.export._teicheck import check_tei_all, date_span, indent, parse_export
+from tei.export._teicheck import check_tei_all, date_span, indent, parse_export, tei_element as _el
 from tei.files import write_atomic
 from tei.identifiers import SCHEMES
 from tei.metadata import DocumentMetadata, Named
@@ -71,15 +71,6 @@ PERSON_URI = _uri_pattern(PERSON_SCHEMES)
 PLACE_URI = _uri_pattern(PLACE_SCHEMES)
 _SCHEME_LABELS = {keys: ", ".join(SCHEMES[k].label for k in keys[:-1]) + " or " + SCHEMES[keys[-1]].label
                   if len(keys) > 1 else SCHEMES[keys[0]].label for keys in (PERSON_SCHEMES, PLACE_SCHEMES)}
-
-
-def _el(parent: etree._Element | None, name: str, text: str | None = None, **attributes) -> etree._Element:
-    attrs = {(XML_ID if k == "xml_id" else k): v for k, v in attributes.items() if v is not None}
-    el = etree.Element(T + name, attrs, nsmap={None: TEI_NS}) if parent is None \
-        else etree.SubElement(parent, T + name, attrs)
-    if text:
-        el.text = text
-    return el
 
 
 def _base(url: str) -> str:

@@ -38,7 +38,7 @@ from tei import TEI_NS, XML_NS
 from tei.collection import Agent, Collection
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem, export_date
-from tei.export._teicheck import check_tei_all, date_span, indent, parse_export
+from tei.export._teicheck import check_tei_all, date_span, indent, parse_export, tei_element as _el
 from tei.files import write_atomic
 from tei.metadata import DocumentMetadata, read_metadata
 from tei.xmlread import parse_tei
@@ -58,15 +58,6 @@ POINTER_ATTRIBUTES = frozenset({
     "valueDatcat", "where", "who", "wit",
 })
 _NOT_IN_PREFIX = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def _el(parent: etree._Element | None, name: str, text: str | None = None, **attributes) -> etree._Element:
-    attrs = {(XML_ID if k == "xml_id" else k): v for k, v in attributes.items() if v is not None}
-    el = etree.Element(T + name, attrs, nsmap={None: TEI_NS}) if parent is None \
-        else etree.SubElement(parent, T + name, attrs)
-    if text:
-        el.text = text
-    return el
 
 
 def prefixes(stems) -> list[str]:
