@@ -32,7 +32,7 @@ from tei.files import read_input, write_atomic
 from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
-from tei.search import search_index
+from tei.search import search_index, terms
 from tei.xmlread import parse_tei, tei_name
 
 SITE_TITLE = "Reading edition"
@@ -89,6 +89,48 @@ class Page:
     @property
     def csl_json(self) -> str:
         return csl_json(self.cited) if self.cited else ""
+
+
+    def listing(self) -> "Listing":
+        """What the shared pages need of this document: no text, so a big edition's listings stay small."""
+        passages: list[tuple[str, str, str, str, str]] = []
+        shown: dict[str, int] = defaultdict(int)
+        for mention in self.mentions:
+            shown[mention.entity.id] += 1
+            if shown[mention.entity.id] <= PASSAGES_PER_DOCUMENT:
+                passages.append((mention.entity.id, mention.anchor, *passage(mention.element)))
+        return Listing(stem=self.stem, href=self.href, lang=self.lang, title=self.title, date_when=self.date_when,
+                       date_html=self.date_html, senders=self.senders, addressees=self.addressees,
+                       summary=self.summary, text_lang=self.text_lang, involved=self.involved,
+                       entities=dict(self.entities), passages=passages,
+                       mention_counts=dict(sorted(shown.items())), terms=sorted(terms(self.search_text)))
+
+
+PASSAGES_PER_DOCUMENT = 5  # passages an entity's page quotes from one document; the count says how many more
+
+
+@dataclass
+class Listing:
+    """A document as the index, the entity pages and the search see it. Small and picklable: a build keeps
+    listings between runs, and a big edition never holds its documents' texts at once."""
+    stem: str
+    href: str
+    lang: str
+    title: str
+    date_when: str | None
+    date_html: Markup | None
+    senders: list[Markup]
+    addressees: list[Markup]
+    summary: Markup | None
+    text_lang: str | None
+    involved: dict[str, list[str]]
+    entities: dict[str, Entity]
+    passages: list[tuple[str, str, str, str, str]]  # (entity id, anchor, before, name, after)
+    mention_counts: dict[str, int]  # entity id -> names in the text pointing to it
+    terms: list[str]  # the search index's terms
+
+    sort_key = Page.sort_key
+    year = Page.year
 
 
 def _first(root: etree._Element, *paths: str) -> etree._Element | None:
@@ -274,7 +316,7 @@ def passage(mention: etree._Element, width: int = 80) -> tuple[str, str, str]:
 
 @dataclass
 class Passage:
-    page: Page
+    page: Listing
     anchor: str
     before: str
     name: str
@@ -284,8 +326,9 @@ class Passage:
 @dataclass
 class EntityEntry:
     entity: Entity
-    pages: list[Page] = field(default_factory=list)  # in edition order
-    passages: dict[str, list[Passage]] = field(default_factory=dict)  # page stem -> passages
+    pages: list[Listing] = field(default_factory=list)  # in edition order
+    passages: dict[str, list[Passage]] = field(default_factory=dict)  # page stem -> passages quoted
+    more: dict[str, int] = field(default_factory=dict)  # page stem -> mentions not quoted
 
     @property
     def href(self) -> str:
@@ -296,18 +339,29 @@ class EntityEntry:
         return (self.entity.name.casefold(), self.entity.id)
 
 
-def entity_entries(pages: Sequence[Page], entities: Mapping[str, Entity]) -> dict[str, EntityEntry]:
+def entity_entries(listings: Sequence[Listing], entities: Mapping[str, Entity]) -> dict[str, EntityEntry]:
     entries: dict[str, EntityEntry] = {}
-    for page in pages:
-        for kind_ids in page.involved.values():
+    for listing in listings:
+        for kind_ids in listing.involved.values():
             for ident in kind_ids:
                 entry = entries.setdefault(ident, EntityEntry(entities[ident]))
-                entry.pages.append(page)
-        for mention in page.mentions:
-            entry = entries[mention.entity.id]
-            entry.passages.setdefault(page.stem, []).append(
-                Passage(page, mention.anchor, *passage(mention.element)))
+                entry.pages.append(listing)
+        for ident, anchor, before, name, after in listing.passages:
+            entries[ident].passages.setdefault(listing.stem, []).append(
+                Passage(listing, anchor, before, name, after))
+        for ident, count in listing.mention_counts.items():
+            if count > PASSAGES_PER_DOCUMENT:
+                entries[ident].more[listing.stem] = count - PASSAGES_PER_DOCUMENT
     return entries
+
+
+def merge_entities(listings: Sequence[Listing]) -> dict[str, Entity]:
+    """Every document's entity records, one per id (the richer record when two documents differ)."""
+    entities: dict[str, Entity] = {}
+    for listing in listings:
+        for ident, entity in listing.entities.items():
+            entities[ident] = _richer(entities[ident], entity) if ident in entities else entity
+    return entities
 
 
 def _richer(a: Entity, b: Entity) -> Entity:
@@ -385,57 +439,84 @@ class Renderer:
 _RESERVED = {"index", "people", "places", "organisations", "search-index", "edition"}
 
 
+def page_name_problem(path: Path, taken: Mapping[str, Path]) -> InputError | None:
+    """Why a TEI file cannot have its page in the edition (a name the edition uses, or a clash), if it cannot."""
+    key = path.stem.casefold()
+    if key in _RESERVED:
+        return InputError(path, f"its page would be {path.stem}.html, which is one of the edition's own pages; "
+                                "rename the file")
+    if key in taken:
+        return InputError(path, f"has the same name as {taken[key]}, so its page would overwrite that one "
+                                f"({path.stem}.html); rename one of them")
+    return None
+
+
+def write_document(renderer: Renderer, path: Path, previous: Listing | None, following: Listing | None,
+                   out_dir: Path) -> None:
+    """A document's page and its TEI to download (an InputError if the file can no longer be read)."""
+    page = renderer.page(path)
+    page.prev, page.next = previous, following
+    write_atomic(out_dir / f"{page.stem}.html", renderer.render_document(page))
+    write_atomic(out_dir / "tei" / f"{page.stem}.xml", read_input(path, "a TEI file"))
+
+
+def write_site(renderer: Renderer, listings: Sequence[Listing], out_dir: Path) -> None:
+    """The pages made from every document: index, search index, entity lists and pages, and the static files.
+    `listings` in edition order. A page whose bytes are unchanged is not rewritten."""
+    entries = entity_entries(listings, merge_entities(listings))
+    write_if_changed(out_dir / "index.html", renderer.render_index(listings, entries))
+    write_if_changed(out_dir / "search-index.js", search_index((p.href, p.terms) for p in listings))
+    for kind, (_, _, file) in KIND_NAMES.items():
+        listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
+        write_if_changed(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
+    for entry in entries.values():
+        write_if_changed(out_dir / "entity" / entry.entity.file_name, renderer.render_entity(entry))
+    for name in STATIC:
+        write_if_changed(out_dir / name, renderer.static(name))
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """write_atomic, skipped when the file already holds these bytes (a rebuild touches only what changed)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
 def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer | None = None) -> list[InputError]:
     """Write the edition of these TEI files into out_dir (see the module's docstring).
 
-    A file that cannot be read as TEI is returned as an InputError and skipped;
-    the others still render. The same inputs always give the same bytes.
+    Two passes, so that no more than one document's text is held at a time: the listings first (which
+    give the order, hence each page's previous and next), then each document's page. A file that cannot
+    be read as TEI is returned as an InputError and skipped; the others still render. The same inputs
+    always give the same bytes.
     """
     renderer = renderer or Renderer()
     errors: list[InputError] = []
-    pages: list[Page] = []
-    sources: dict[str, Path] = {}
+    listed: list[tuple[Listing, Path]] = []
     taken: dict[str, Path] = {}
-    entities: dict[str, Entity] = {}
-    for path in paths:
-        path = Path(path)
-        key = path.stem.casefold()
-        if key in _RESERVED:
-            errors.append(InputError(path, f"its page would be {path.stem}.html, which is one of the edition's "
-                                           "own pages; rename the file"))
-            continue
-        if key in taken:
-            errors.append(InputError(path, f"has the same name as {taken[key]}, so its page would overwrite that "
-                                           f"one ({path.stem}.html); rename one of them"))
+    for path in map(Path, paths):
+        problem = page_name_problem(path, taken)
+        if problem is not None:
+            errors.append(problem)
             continue
         try:
-            page = read_page(parse_tei(path), path.stem, renderer.rules, renderer.base_url, renderer.site_title)
+            listing = renderer.page(path).listing()
         except InputError as exc:
             errors.append(exc)
             continue
-        for ident, entity in page.entities.items():
-            entities[ident] = _richer(entities[ident], entity) if ident in entities else entity
-        taken[key] = path
-        pages.append(page)
-        sources[page.stem] = path
-    pages.sort(key=lambda p: p.sort_key)
-    for before, after in zip(pages, pages[1:]):
-        before.next, after.prev = after, before
-    entries = entity_entries(pages, entities)
+        taken[path.stem.casefold()] = path
+        listed.append((listing, path))
+    listed.sort(key=lambda item: item[0].sort_key)
+    listings = [listing for listing, _ in listed]
     out_dir = Path(out_dir)
-    for page in pages:
-        write_atomic(out_dir / f"{page.stem}.html", renderer.render_document(page))
-        try:  # the TEI as it is, to download
-            write_atomic(out_dir / "tei" / f"{page.stem}.xml", read_input(sources[page.stem], "a TEI file"))
-        except InputError as exc:  # gone since it was read
+    for i, (listing, path) in enumerate(listed):
+        try:
+            write_document(renderer, path, listings[i - 1] if i else None,
+                           listings[i + 1] if i + 1 < len(listings) else None, out_dir)
+        except InputError as exc:  # gone or changed since it was read
             errors.append(exc)
-    write_atomic(out_dir / "index.html", renderer.render_index(pages, entries))
-    write_atomic(out_dir / "search-index.js", search_index((p.href, p.search_text) for p in pages))
-    for kind, (_, _, file) in KIND_NAMES.items():
-        listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
-        write_atomic(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
-    for entry in entries.values():
-        write_atomic(out_dir / "entity" / entry.entity.file_name, renderer.render_entity(entry))
-    for name in STATIC:
-        write_atomic(out_dir / name, renderer.static(name))
+    write_site(renderer, listings, out_dir)
     return errors

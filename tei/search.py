@@ -26,13 +26,13 @@ def terms(text: str) -> set[str]:
     return set(_WORD.findall(fold(text)))
 
 
-def search_index(documents: Iterable[tuple[str, str]]) -> bytes:
-    """`documents`: (page address, searchable text), in the index page's order."""
+def search_index(documents: Iterable[tuple[str, Iterable[str]]]) -> bytes:
+    """`documents`: (page address, its terms), in the index page's order."""
     pages: list[str] = []
     postings: dict[str, list[int]] = {}
-    for number, (href, text) in enumerate(documents):
+    for number, (href, words) in enumerate(documents):
         pages.append(href)
-        for term in terms(text):
+        for term in words:
             postings.setdefault(term, []).append(number)
     index = {"pages": pages, "terms": dict(sorted(postings.items()))}
     body = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
