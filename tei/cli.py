@@ -77,8 +77,6 @@ def _conversion_options(command):
                      help="A conventions TOML file to use instead of the layout's (see converters/conventions.toml)."),
         click.option("--publisher", default=DEFAULT_PUBLISHER, show_default=True,
                      help="Publisher named in each file's publicationStmt."),
-        click.option("--report", "report", type=EXISTING,
-                     help="Write a review list (CSV: file, line, level, source, decision, why) for an editor."),
         click.option("--strict", is_flag=True, help="Exit non-zero when there are warnings (for CI)."),
         click.option("--recogniser", type=click.Choice(RECOGNISERS), default="auto", show_default=True,
                      help="How names the authority lacks are found: title rule, spaCy (the `ner` extra), both "
@@ -92,6 +90,8 @@ def _conversion_options(command):
 @click.argument("paths", nargs=-1, required=True, type=EXISTING)
 @click.option("-o", "--output", "out", required=True, type=EXISTING, help="Folder for the TEI files.")
 @_conversion_options
+@click.option("--report", "report", type=EXISTING,
+              help="Write a review list (CSV: file, line, level, source, decision, why) for an editor.")
 def convert(paths, out, **options):
     """Convert transcripts (.txt files, or folders of them) to TEI: OUTPUT/<name>.xml for each."""
     sys.exit(1 if _convert(paths, out, **options) else 0)
@@ -244,27 +244,43 @@ def text(path):
               help="Build folder: TEI in OUTPUT/tei, the edition in OUTPUT/html.")
 @_conversion_options
 @_edition_options
-def build(sources, out, templates, base_url, site_title, **options):
-    """Convert, validate and render in one go (defaults: sources/ -> build/)."""
-    from tei.validate import default_checks, validate_file
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes to use; 0: one per core.")
+@click.option("--report", "report", type=EXISTING,
+              help="Write a summary of the build as JSON: counts, every failure (file, line, stage, message), "
+                   "validation findings, warnings, seconds per stage.")
+def build(sources, out, templates, base_url, site_title, jobs, report, strict, **options):
+    """Convert, validate and render in one go (defaults: sources/ -> build/), redoing only what changed."""
+    from tei.build import BuildLocked, BuildSettings, build as run_build
+    from tei.edition import SITE_TITLE
 
     if not sources.exists():
         raise click.UsageError(f"{sources}: no such folder of transcripts")
-    _outputs_outside([sources], out)
-    tei_dir, html_dir = out / "tei", out / "html"
-    failed = _convert((sources,), tei_dir, **options)
-    written = [tei_dir / f"{s.stem}.xml" for s in expand([sources], ".txt") if (tei_dir / f"{s.stem}.xml").exists()]
-    checks = default_checks()
-    invalid = 0
-    for path in written:
-        findings = validate_file(path, checks)
-        for finding in findings:
-            _say_error(str(finding))
-        invalid += bool(findings)
-    render_failed = _render((tei_dir,), html_dir, templates, base_url, site_title) if written else 0
-    problems = failed + invalid + render_failed
-    click.echo(f"{len(written)} converted, {len(written) - invalid} valid, {problems} problem(s); "
-               f"edition: {html_dir / 'index.html'}")
+    _outputs_outside([sources], out, *([report.parent] if report is not None else []))
+    if options["recogniser"] == "spacy" and not spacy_available():
+        raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
+    _authority(options["authority_dir"])  # a broken authority file: one clear error before any work
+    transcripts, errors = _inputs((sources,), ".txt", "transcripts")
+    for error in errors:
+        _say_error(str(error))
+    settings = BuildSettings(sources=sources, out=out, templates=templates, base_url=base_url,
+                             site_title=site_title or SITE_TITLE, jobs=jobs or os.cpu_count() or 1, **options)
+    try:
+        result = run_build(settings, transcripts, say=_say_error)
+    except BuildLocked as exc:
+        _say_error(str(exc))
+        sys.exit(2)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
+    if report is not None:
+        write_atomic(report, result.as_json())
+    # a problem: an input that could not be read, a stage that failed for a file, a file with findings
+    problems = len(errors) + len(result.failures) + len({f.split(":", 1)[0] for f in result.findings})
+    if strict:
+        problems += len(result.warnings)
+    converted = result.documents - sum(f.stage == "convert" for f in result.failures)
+    click.echo(f"{converted} converted, {result.valid} valid, {problems} problem(s); "
+               f"edition: {out / 'html' / 'index.html'}")
     sys.exit(1 if problems else 0)
 
 

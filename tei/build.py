@@ -1,0 +1,404 @@
+"""`tei build`: transcripts -> TEI -> validation -> reading edition, redoing only what changed, on all cores.
+
+What a build remembers lives in OUT/.tei-build/: `state.json` (for each
+transcript, the content hashes of the transcript and of the TEI made from it,
+and the TEI's findings) and `listings/` (what the index and entity pages need
+of each document). Three keys say what the outputs were made with:
+- conversion: the toolkit's version, the options, the authority files, the
+  conventions and the layout profiles: when it changes every transcript is
+  converted again, but only TEI whose bytes changed go further;
+- validation: the schema and rules;
+- rendering: the templates and the edition's options.
+So a build with nothing changed converts, validates and renders no document,
+and a changed transcript redoes its TEI, its findings, its page and those of
+its neighbours (their previous/next links), and the shared pages when their
+bytes change. Every file is written atomically; the state is saved after each
+stage, so a build killed at any moment leaves complete files and the next
+build redoes what is missing. One build at a time may write to OUT (a lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from tei import __version__
+from tei.errors import InputError
+
+STATE_DIR = ".tei-build"
+STATE_FORMAT = 1
+PARALLEL_FROM = 16  # items below which a stage stays in this process: a worker takes ~1 s to start
+
+
+class BuildLocked(Exception):
+    """Another build is writing to the same output folder."""
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    sources: Path
+    out: Path
+    layout: str | None = None
+    authority_dir: Path | None = None
+    conventions_file: Path | None = None
+    publisher: str = ""
+    recogniser: str = "auto"
+    templates: Path | None = None
+    base_url: str = ""
+    site_title: str = "Reading edition"
+    jobs: int = 1
+
+    @property
+    def tei_dir(self) -> Path:
+        return self.out / "tei"
+
+    @property
+    def html_dir(self) -> Path:
+        return self.out / "html"
+
+
+@dataclass
+class Failure:
+    file: str
+    stage: str  # convert | validate | render
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class BuildResult:
+    documents: int = 0
+    converted: int = 0
+    validated: int = 0
+    rendered: int = 0
+    valid: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # validation findings, one line each
+    warnings: list[str] = field(default_factory=list)  # review items of level warning
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    def as_json(self) -> bytes:
+        return (json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- keys
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _files_digest(folders_or_files) -> list[bytes | str]:
+    parts: list[bytes | str] = []
+    for item in folders_or_files:
+        if item is None:
+            continue
+        item = Path(item)
+        files = sorted(p for p in item.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if item.is_dir() else [item]
+        for path in files:
+            parts += [str(path.relative_to(item) if item.is_dir() else path.name), path.read_bytes()]
+    return parts
+
+
+def conversion_key(s: BuildSettings) -> str:
+    from tei.candidates import spacy_available
+    from tei.resources import authority_dir, converters_dir
+
+    options = json.dumps([s.layout, s.publisher, s.recogniser, s.recogniser != "rules" and spacy_available()])
+    return _digest(__version__, options, *_files_digest([authority_dir(), s.authority_dir, converters_dir(),
+                                                          s.conventions_file]))
+
+
+def validation_key() -> str:
+    from tei.validate import default_schema_files
+
+    return _digest(__version__, *_files_digest(default_schema_files()))
+
+
+def render_key(s: BuildSettings) -> str:
+    from tei.resources import templates_dir
+
+    return _digest(__version__, s.base_url, s.site_title, *_files_digest([templates_dir(), s.templates]))
+
+
+def file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- workers
+# Each worker process sets up once (authority, schemas, templates) and then takes files in chunks.
+
+_worker: dict = {}
+
+
+def _start(settings: BuildSettings) -> None:
+    _worker.clear()
+    _worker["settings"] = settings
+
+
+def _authority():
+    if "authority" not in _worker:
+        from tei.authority import load_authority
+        _worker["authority"] = load_authority(_worker["settings"].authority_dir)
+    return _worker["authority"]
+
+
+def _checks():
+    if "checks" not in _worker:
+        from tei.validate import default_checks
+        _worker["checks"] = default_checks()
+    return _worker["checks"]
+
+
+def _renderer():
+    if "renderer" not in _worker:
+        from tei.edition import Renderer
+        s = _worker["settings"]
+        _worker["renderer"] = Renderer(templates=s.templates, base_url=s.base_url, site_title=s.site_title)
+    return _worker["renderer"]
+
+
+def _convert_one(source: Path) -> tuple[str, str | None, list[str], Failure | None]:
+    """(stem, hash of the TEI written or None, warnings, failure)."""
+    from tei.pipeline import convert_file
+
+    s = _worker["settings"]
+    try:
+        target, review = convert_file(source, s.tei_dir, _authority(), s.layout, s.publisher, s.conventions_file,
+                                      s.recogniser)
+    except InputError as exc:
+        return source.stem, None, [], Failure(str(exc.path), "convert", exc.message, exc.line)
+    return source.stem, file_hash(target), [str(i) for i in review if i.level == "warning"], None
+
+
+def _validate_one(path: Path) -> tuple[str, list[str]]:
+    from tei.validate import validate_file
+
+    return path.stem, [str(f) for f in validate_file(path, _checks())]
+
+
+def _list_one(path: Path):
+    """(stem, listing or None, failure)."""
+    try:
+        return path.stem, _renderer().page(path).listing(), None
+    except InputError as exc:
+        return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
+
+
+def _write_one(job) -> Failure | None:
+    from tei.edition import write_document
+
+    path, previous, following = job
+    try:
+        write_document(_renderer(), path, previous, following, _worker["settings"].html_dir)
+    except InputError as exc:
+        return Failure(str(exc.path), "render", exc.message, exc.line)
+    return None
+
+
+class _Runner:
+    """Maps a worker function over items: in this process for one job, else in a pool of processes."""
+
+    def __init__(self, settings: BuildSettings):
+        self.settings = settings
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, function, items: list) -> list:
+        if not items:
+            return []
+        if self.settings.jobs <= 1 or len(items) < PARALLEL_FROM:
+            if _worker.get("settings") != self.settings:
+                _start(self.settings)
+            return [function(item) for item in items]
+        if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
+            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
+                                            initializer=_start, initargs=(self.settings,))
+        chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
+        return list(self.pool.map(function, items, chunksize=chunk))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+# ---------------------------------------------------------------------------------------------- the build
+
+
+class _Lock:
+    """An exclusive lock on OUT for the length of a build (released by the OS if the build dies)."""
+
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / STATE_DIR).mkdir(exist_ok=True)
+        self.handle = open(out / STATE_DIR / "lock", "a")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise BuildLocked(f"{out}: another tei build is writing to this folder; wait for it to finish, "
+                              "or build into another folder") from None
+
+    def release(self) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _load_state(out: Path) -> dict:
+    try:
+        state = json.loads((out / STATE_DIR / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"documents": {}}
+    return state if state.get("format") == STATE_FORMAT and isinstance(state.get("documents"), dict) \
+        else {"documents": {}}
+
+
+def _save_state(out: Path, state: dict) -> None:
+    from tei.files import write_atomic
+
+    state["format"] = STATE_FORMAT
+    write_atomic(out / STATE_DIR / "state.json",
+                 json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: None) -> BuildResult:
+    """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens."""
+    from tei.edition import page_name_problem, write_site
+    from tei.files import write_atomic
+
+    result = BuildResult(documents=len(transcripts))
+    lock = _Lock(settings.out)
+    runner = _Runner(settings)
+    try:
+        state = _load_state(settings.out)
+        docs: dict[str, dict] = state["documents"]
+        keys = {"conversion": conversion_key(settings), "validation": validation_key(),
+                "render": render_key(settings)}
+        changed_keys = {name for name, key in keys.items() if state.get(name) != key}
+
+        # Transcripts gone since the last build: their outputs go too.
+        stems = {t.stem for t in transcripts}
+        for stem in sorted(set(docs) - stems):
+            for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
+                         settings.html_dir / "tei" / f"{stem}.xml", settings.out / STATE_DIR / "listings" / f"{stem}.pickle"):
+                path.unlink(missing_ok=True)
+            del docs[stem]
+
+        # 1. convert
+        started = time.perf_counter()
+        sources = {t.stem: file_hash(t) for t in transcripts}
+        todo = [t for t in transcripts
+                if "conversion" in changed_keys or docs.get(t.stem, {}).get("source") != sources[t.stem]
+                or docs.get(t.stem, {}).get("tei") is None
+                or file_hash(settings.tei_dir / f"{t.stem}.xml") != docs[t.stem]["tei"]]
+        for stem, tei_hash, warnings, failure in runner.map(_convert_one, todo):
+            result.warnings += warnings
+            if failure is not None:
+                result.failures.append(failure)
+                say(f"{failure.file}:{failure.line or ''}: error: {failure.message}".replace(":: ", ": "))
+                docs.setdefault(stem, {})["source"] = None  # try again next time
+                continue
+            entry = docs.setdefault(stem, {})
+            if entry.get("tei") != tei_hash:
+                entry.pop("findings", None)  # new TEI: to validate and render again
+                entry["page"] = None
+            entry.update(source=sources[stem], tei=tei_hash)
+        result.converted = len(todo)
+        state["conversion"] = keys["conversion"]
+        _save_state(settings.out, state)
+        result.stages["convert"] = time.perf_counter() - started
+
+        # 2. validate
+        started = time.perf_counter()
+        built = [stem for stem in sorted(docs) if docs[stem].get("tei") and stem in stems]
+        todo_paths = [settings.tei_dir / f"{stem}.xml" for stem in built
+                      if "validation" in changed_keys or "findings" not in docs[stem]]
+        for stem, findings in runner.map(_validate_one, todo_paths):
+            docs[stem]["findings"] = findings
+        result.validated = len(todo_paths)
+        for stem in built:
+            findings = docs[stem].get("findings", [])
+            result.findings += findings
+            result.valid += not findings
+        for line in result.findings:
+            say(line)
+        state["validation"] = keys["validation"]
+        _save_state(settings.out, state)
+        result.stages["validate"] = time.perf_counter() - started
+
+        # 3. render: listings (cached per TEI), then the pages whose TEI or neighbours changed, then the site
+        started = time.perf_counter()
+        listings_dir = settings.out / STATE_DIR / "listings"
+        taken: dict[str, Path] = {}
+        paths = {}
+        for stem in built:
+            path = settings.tei_dir / f"{stem}.xml"
+            problem = page_name_problem(path, taken)
+            if problem is not None:
+                result.failures.append(Failure(str(path), "render", problem.message))
+                say(str(problem))
+                continue
+            taken[stem.casefold()] = path
+            paths[stem] = path
+        listings = {}
+        stale = []
+        for stem in paths:
+            cached = listings_dir / f"{stem}.pickle"
+            if "render" not in changed_keys and docs[stem].get("listed") == docs[stem]["tei"] and cached.is_file():
+                try:
+                    listings[stem] = pickle.loads(cached.read_bytes())
+                    continue
+                except Exception:  # an unreadable cache is only a cache: list the document again
+                    pass
+            stale.append(paths[stem])
+        for stem, listing, failure in runner.map(_list_one, stale):
+            if failure is not None:
+                result.failures.append(failure)
+                say(f"{failure.file}: error: {failure.message}")
+                continue
+            listings[stem] = listing
+            write_atomic(listings_dir / f"{stem}.pickle", pickle.dumps(listing, protocol=4))
+            docs[stem]["listed"] = docs[stem]["tei"]
+        ordered = sorted(listings.values(), key=lambda listing: listing.sort_key)
+        jobs = []
+        for i, listing in enumerate(ordered):
+            previous = ordered[i - 1] if i else None
+            following = ordered[i + 1] if i + 1 < len(ordered) else None
+            page_key = [docs[listing.stem]["tei"], previous.stem if previous else None,
+                        previous.title if previous else None, following.stem if following else None,
+                        following.title if following else None]
+            if ("render" in changed_keys or docs[listing.stem].get("page") != page_key
+                    or not (settings.html_dir / f"{listing.stem}.html").is_file()):
+                jobs.append((paths[listing.stem], previous, following))
+                docs[listing.stem]["page"] = page_key
+        for failure in runner.map(_write_one, jobs):
+            if failure is not None:
+                result.failures.append(failure)
+                say(f"{failure.file}: error: {failure.message}")
+        result.rendered = len(jobs)
+        from tei.edition import Renderer
+        write_site(Renderer(templates=settings.templates, base_url=settings.base_url,
+                            site_title=settings.site_title), ordered, settings.html_dir)
+        state["render"] = keys["render"]
+        _save_state(settings.out, state)
+        result.stages["render"] = time.perf_counter() - started
+    finally:
+        runner.close()
+        lock.release()
+    return result
