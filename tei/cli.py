@@ -270,6 +270,10 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     except BuildLocked as exc:
         _say_error(str(exc))
         sys.exit(2)
+    except OSError as exc:  # disk full, a read-only folder...: every file written so far is complete
+        _say_error(f"{exc.filename or out}: cannot write: {exc.strerror or exc}; the files already there are "
+                   "complete (the old or the new version), and the next build carries on from them")
+        sys.exit(1)
     for warning in result.warnings:
         click.echo(warning, err=True)
     if report is not None:
