@@ -22,7 +22,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -148,9 +147,22 @@ def file_hash(path: Path) -> str | None:
 _worker: dict = {}
 
 
-def _start(settings: BuildSettings) -> None:
+def _start(settings: BuildSettings, in_pool: bool = False) -> None:
     _worker.clear()
     _worker["settings"] = settings
+    if in_pool:
+        _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a build that was killed: it would go on writing without the lock."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
+        pass
 
 
 def _authority():
@@ -202,15 +214,17 @@ def _list_one(path: Path):
         return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
 
 
-def _write_one(job) -> Failure | None:
+def _write_one(job) -> tuple[str, list | None, Failure | None]:
+    """(stem, [hash of the page, hash of the TEI copy], failure)."""
     from tei.edition import write_document
 
     path, previous, following = job
+    html = _worker["settings"].html_dir
     try:
-        write_document(_renderer(), path, previous, following, _worker["settings"].html_dir)
+        write_document(_renderer(), path, previous, following, html)
     except InputError as exc:
-        return Failure(str(exc.path), "render", exc.message, exc.line)
-    return None
+        return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
+    return path.stem, [file_hash(html / f"{path.stem}.html"), file_hash(html / "tei" / f"{path.stem}.xml")], None
 
 
 class _Runner:
@@ -229,13 +243,13 @@ class _Runner:
             return [function(item) for item in items]
         if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
             self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
-                                            initializer=_start, initargs=(self.settings,))
+                                            initializer=_start, initargs=(self.settings, True))
         chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
         return list(self.pool.map(function, items, chunksize=chunk))
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(cancel_futures=True)
 
 
 # ---------------------------------------------------------------------------------------------- the build
@@ -258,6 +272,32 @@ class _Lock:
     def release(self) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
+
+
+def _remove_leftovers(settings: BuildSettings) -> None:
+    """Temporary files a killed build left (.NAME.XXXX.tmp): a web server would serve them."""
+    for folder in (settings.tei_dir, settings.html_dir, settings.out / STATE_DIR):
+        if folder.is_dir():
+            for path in folder.rglob(".*.tmp"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+
+
+def _unique_names(transcripts: list[Path], result: BuildResult, say) -> list[Path]:
+    """Transcripts are found in sub-folders too; two with the same name would make one TEI file."""
+    first: dict[str, Path] = {}
+    kept = []
+    for path in transcripts:
+        key = path.stem.casefold()
+        if key in first:
+            failure = Failure(str(path), "convert", f"has the same name as {first[key]}, so both would become "
+                                                     f"tei/{path.stem}.xml; rename one of them")
+            result.failures.append(failure)
+            say(f"{failure.file}: error: {failure.message}")
+            continue
+        first[key] = path
+        kept.append(path)
+    return kept
 
 
 def _load_state(out: Path) -> dict:
@@ -284,8 +324,11 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
 
     result = BuildResult(documents=len(transcripts))
     lock = _Lock(settings.out)
+    _start(settings)  # this process's authority, schemas and templates are read afresh for each build
     runner = _Runner(settings)
     try:
+        _remove_leftovers(settings)
+        transcripts = _unique_names(transcripts, result, say)
         state = _load_state(settings.out)
         docs: dict[str, dict] = state["documents"]
         keys = {"conversion": conversion_key(settings), "validation": validation_key(),
@@ -319,7 +362,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 entry.pop("findings", None)  # new TEI: to validate and render again
                 entry["page"] = None
             entry.update(source=sources[stem], tei=tei_hash)
-        result.converted = len(todo)
+        result.converted = len(todo) - sum(f.stage == "convert" for f in result.failures)
         state["conversion"] = keys["conversion"]
         _save_state(settings.out, state)
         result.stages["convert"] = time.perf_counter() - started
@@ -383,14 +426,19 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
             page_key = [docs[listing.stem]["tei"], previous.stem if previous else None,
                         previous.title if previous else None, following.stem if following else None,
                         following.title if following else None]
+            written = docs[listing.stem].get("written") or [None, None]
             if ("render" in changed_keys or docs[listing.stem].get("page") != page_key
-                    or not (settings.html_dir / f"{listing.stem}.html").is_file()):
+                    or file_hash(settings.html_dir / f"{listing.stem}.html") != written[0]
+                    or file_hash(settings.html_dir / "tei" / f"{listing.stem}.xml") != written[1]):
                 jobs.append((paths[listing.stem], previous, following))
                 docs[listing.stem]["page"] = page_key
-        for failure in runner.map(_write_one, jobs):
+        for stem, written, failure in runner.map(_write_one, jobs):
             if failure is not None:
                 result.failures.append(failure)
                 say(f"{failure.file}: error: {failure.message}")
+                docs[stem]["page"] = None
+            else:
+                docs[stem]["written"] = written
         result.rendered = len(jobs)
         from tei.edition import Renderer
         write_site(Renderer(templates=settings.templates, base_url=settings.base_url,

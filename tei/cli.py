@@ -277,7 +277,11 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     for warning in result.warnings:
         click.echo(warning, err=True)
     if report is not None:
-        write_atomic(report, result.as_json())
+        try:
+            write_atomic(report, result.as_json())
+        except OSError as exc:
+            _say_error(f"{report}: cannot write the report: {exc.strerror or exc}")
+            sys.exit(1)
     # a problem: an input that could not be read, a stage that failed for a file, a file with findings
     problems = len(errors) + len(result.failures) + len({f.split(":", 1)[0] for f in result.findings})
     if strict:

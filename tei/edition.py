@@ -471,6 +471,11 @@ def write_site(renderer: Renderer, listings: Sequence[Listing], out_dir: Path) -
         write_if_changed(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
     for entry in entries.values():
         write_if_changed(out_dir / "entity" / entry.entity.file_name, renderer.render_entity(entry))
+    kept = {entry.entity.file_name for entry in entries.values()}
+    if (out_dir / "entity").is_dir():  # entities no document names any more
+        for page in (out_dir / "entity").glob("*.html"):
+            if page.name not in kept:
+                page.unlink()
     for name in STATIC:
         write_if_changed(out_dir / name, renderer.static(name))
 

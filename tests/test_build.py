@@ -1,0 +1,726 @@
+"""`tei build` as an archivist checks it: a rebuild redoes only what changed and leaves the rest untouched,
+--jobs changes nothing in the outputs, and faults (bad transcripts, two builds at once, a killed build,
+a full or read-only disk, an output folder inside the inputs) never leave half-written files or touch
+the inputs.
+
+The corpora are small copies of the two sample transcripts with other dates (each copy gets its own
+place in the edition's order). The rules recogniser is used throughout: spaCy (`auto` when installed)
+takes ~250 ms a transcript, the rules ~10 ms, and nothing here is about name recognition.
+
+Builds run in this process (click's CliRunner) when that is enough, and as `python -m tei build` when
+the test needs a fresh process (the build keeps its authority, schema and templates per process: see
+test_a_second_build_in_the_same_process_sees_a_changed_authority) or has to kill one.
+
+Read-only outputs cannot be made with chmod here: the tests run as root, who can write anyway. A full
+or read-only disk is simulated by making the file system calls of tei.files.write_atomic fail.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from conftest import ROOT, SAMPLES, SOURCES
+from tei.build import PARALLEL_FROM, STATE_DIR
+from tei.cli import main
+
+RULES = ("--recogniser", "rules")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+CITATION, WEB_PAGE = (p.read_text(encoding="utf-8") for p in SAMPLES)  # sample 0 names Molotov, sample 1 does not
+NOTE = ("August 5, 1945\n\nNote on a conversation in Moscow\n\n"
+        "The secretary reported that Koba had received the delegation from Irkutsk late in the evening "
+        "and that the talks would continue.\n")  # Koba: no authority variant (yet); Irkutsk: only here
+
+
+# ---------------------------------------------------------------------------------------------- corpora
+
+
+def transcript(i: int, when: str | None = None) -> str:
+    """Copy i of a sample: even i the citation-page sample dated in 1945, odd i the web-page one in 1946."""
+    month, day = MONTHS[i % 12], 1 + i // 12 * 7 + i % 3  # a different date for each of the first 48
+    if i % 2 == 0:
+        when = when or f"{month} {day}, 1945"
+        return CITATION.replace("July 3, 1945", when).replace("JULY 3, 1945", when.upper())
+    return WEB_PAGE.replace("July 1945", when or f"{month} {day}, 1946")
+
+
+def make_corpus(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"doc{i:03d}.txt"
+        path.write_text(transcript(i), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under folder (hidden ones too): relative path -> sha256 of the bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(src: Path, out: Path, *options, jobs: int = 1):
+    """`tei build src -o out` in this process: (click result, the --report as a dict or None)."""
+    report = out.parent / f"{out.name}-report.json"
+    report.unlink(missing_ok=True)
+    before = tree(src)
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "-j", str(jobs), *RULES,
+                                       "--report", str(report), *map(str, options)], catch_exceptions=False)
+    assert tree(src) == before, "the build changed its inputs"
+    return result, (json.loads(report.read_text(encoding="utf-8")) if report.exists() else None)
+
+
+def build_process(src: Path, out: Path, *options, jobs: int = 1):
+    """`python -m tei build src -o out` in a new process: (completed process, report dict, seconds)."""
+    report = out.parent / f"{out.name}-report.json"
+    report.unlink(missing_ok=True)
+    before = tree(src)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs), *RULES,
+                           "--report", str(report), *map(str, options)], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    assert tree(src) == before, "the build changed its inputs"
+    return done, (json.loads(report.read_text(encoding="utf-8")) if report.exists() else None), seconds
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """The published files: OUT/tei and OUT/html (not the build's own state)."""
+    return {str(p.relative_to(out)): p.read_bytes()
+            for folder in (out / "tei", out / "html") if folder.is_dir()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stamps(out: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, inode) of each published file: a file written again (write_atomic renames) gets a new inode."""
+    return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino)
+            for folder in (out / "tei", out / "html") if folder.is_dir()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def rewritten(before: dict, after: dict) -> set[str]:
+    return {name for name in after if before.get(name) != after[name]}
+
+
+def temp_files(out: Path) -> list[str]:
+    """write_atomic's temporary files (.NAME.XXXX.tmp) in the published folders: a web server serves them."""
+    return sorted(str(p.relative_to(out)) for folder in (out / "tei", out / "html") if folder.is_dir()
+                  for p in folder.rglob(".*.tmp"))
+
+
+def neighbours(out: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Each document page's (previous, next) links."""
+    result = {}
+    for page in sorted((out / "html").glob("doc*.html")) + sorted((out / "html").glob("note*.html")):
+        html = page.read_text(encoding="utf-8")
+        prev = re.search(r'<a href="([^"]+)" rel="prev"', html)
+        nxt = re.search(r'<a href="([^"]+)" rel="next"', html)
+        result[page.name] = (prev and prev.group(1), nxt and nxt.group(1))
+    return result
+
+
+def index_order(out: Path) -> list[str]:
+    """The document pages in the order the index lists them."""
+    found = re.findall(r'href="((?:doc|note)[^"/]*\.html)"', (out / "html" / "index.html").read_text(encoding="utf-8"))
+    return list(dict.fromkeys(found))
+
+
+def assert_complete(out: Path) -> None:
+    """Every published file is whole: the XML parses, every page ends as a page ends."""
+    for path in sorted(out.rglob("*.xml")):
+        if STATE_DIR not in path.parts and not path.name.startswith("."):
+            etree.parse(str(path))  # raises on a truncated file
+    for path in sorted((out / "html").rglob("*.html")) if (out / "html").is_dir() else []:
+        if not path.name.startswith("."):
+            assert path.read_bytes().endswith(b"</html>\n"), f"{path} is cut short"
+
+
+@pytest.fixture(autouse=True)
+def sources_untouched():
+    """No test may change the sample transcripts or the default authority files."""
+    before = tree(SOURCES)
+    yield
+    assert tree(SOURCES) == before, "sources/ changed during the test"
+
+
+@pytest.fixture(scope="module")
+def corpus40(tmp_path_factory):
+    """40 transcripts (well over PARALLEL_FROM, so --jobs 2 uses the pool) and a clean -j 1 build of them, made by
+    a fresh process: (sources, the build's published files, the build's seconds)."""
+    base = tmp_path_factory.mktemp("corpus40")
+    src = base / "src"
+    make_corpus(src, 40)
+    assert len(list(src.glob("*.txt"))) >= 2 * PARALLEL_FROM
+    done, report, seconds = build_process(src, base / "clean", jobs=1)
+    assert done.returncode == 0, done.stderr
+    assert report["converted"] == report["validated"] == report["rendered"] == report["valid"] == 40
+    return src, outputs(base / "clean"), seconds
+
+
+# ---------------------------------------------------------------------------------------------- 1. incremental
+
+
+def test_a_second_build_with_nothing_changed_does_nothing(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 6)
+    started = time.perf_counter()
+    result, first = build(src, out)
+    first_seconds = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    assert (first["documents"], first["converted"], first["validated"], first["rendered"], first["valid"]) == (6,) * 5
+    files, before = outputs(out), stamps(out)
+
+    started = time.perf_counter()
+    result, second = build(src, out)
+    second_seconds = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    assert (second["converted"], second["validated"], second["rendered"]) == (0, 0, 0)
+    assert (second["documents"], second["valid"], second["failures"]) == (6, 6, [])
+    assert outputs(out) == files
+    assert rewritten(before, stamps(out)) == set(), "files were written again though nothing changed"
+    assert second_seconds < first_seconds, (second_seconds, first_seconds)
+    assert sum(second["stages"].values()) < sum(first["stages"].values()) / 2, (second["stages"], first["stages"])
+
+
+def test_a_changed_transcript_redoes_its_page_and_only_the_neighbours_whose_links_change(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 6)
+    assert build(src, out)[0].exit_code == 0
+    # dates: doc000 Jan 1945, doc002 Mar 1945, doc004 May 1945, doc001 Feb 1946, doc003 Apr 1946, doc005 Jun 1946
+    assert index_order(out) == [f"doc{i:03d}.html" for i in (0, 2, 4, 1, 3, 5)]
+
+    # The body of one transcript changes, not its title or date: that document only, and the search index.
+    before, links = stamps(out), neighbours(out)
+    (src / "doc002.txt").write_text(transcript(2).replace("Molotov interjected", "Molotov, ornithopter in hand, "
+                                                                                   "interjected"), encoding="utf-8")
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert (report["converted"], report["validated"], report["rendered"]) == (1, 1, 1)
+    changed = rewritten(before, stamps(out))
+    assert {c for c in changed if c.endswith(".html") and c.startswith("html/doc")} == {"html/doc002.html"}
+    assert {"tei/doc002.xml", "html/tei/doc002.xml", "html/search-index.js"} <= changed
+    assert not {c for c in changed if c.startswith("tei/") and c != "tei/doc002.xml"}
+    assert "ornithopter" in (out / "html" / "search-index.js").read_text(encoding="utf-8")
+    assert "ornithopter" in (out / "html" / "doc002.html").read_text(encoding="utf-8")
+    assert neighbours(out) == links
+
+    # Its date moves it to the end: its page, its old neighbours and its new one, nothing else.
+    before = stamps(out)
+    (src / "doc002.txt").write_text(transcript(2, "December 30, 1946"), encoding="utf-8")
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    after_links = neighbours(out)
+    order = [f"doc{i:03d}.html" for i in (0, 4, 1, 3, 5, 2)]
+    assert index_order(out) == order
+    assert after_links == {page: (order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None)
+                           for i, page in enumerate(order)}
+    links_changed = {page for page in after_links if after_links[page] != links[page]}
+    assert links_changed == {"doc000.html", "doc004.html", "doc005.html", "doc002.html"}
+    assert (report["converted"], report["validated"], report["rendered"]) == (1, 1, len(links_changed))
+    changed_pages = {c.split("/")[-1] for c in rewritten(before, stamps(out)) if re.fullmatch(r"html/doc\d+\.html", c)}
+    assert changed_pages == links_changed
+    assert "1946-12-30" in (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "ornithopter" not in (out / "html" / "search-index.js").read_text(encoding="utf-8")
+
+    # And the result is what a clean build of the same transcripts gives.
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    assert outputs(out) == outputs(tmp_path / "clean")
+
+
+def test_a_changed_authority_reconverts_all_but_redoes_only_the_documents_it_changes(tmp_path):
+    src, out, authority = tmp_path / "src", tmp_path / "out", tmp_path / "authority"
+    make_corpus(src, 4)  # doc000 and doc002 name Molotov; doc001 and doc003 do not
+    (src / "note.txt").write_text(NOTE, encoding="utf-8")
+    authority.mkdir()
+    for csv in sorted((SOURCES / "authority").glob("*.csv")):
+        shutil.copy(csv, authority)
+    result, report = build(src, out, "--authority", authority)  # in this process: the next build is a fresh one
+    assert result.exit_code == 0, result.output
+    assert 'ref="#stalin">Koba' not in (out / "tei" / "note.xml").read_text(encoding="utf-8")
+    files, before = outputs(out), stamps(out)
+
+    people = authority / "people.csv"
+    text = people.read_text(encoding="utf-8")
+    assert ",Q132899," in text  # Molotov's Wikidata id
+    text = text.replace(",Q132899,", ",Q4242424242,")
+    text = text.replace("Chairman Stalin,Q855,", "Chairman Stalin|Koba,Q855,")  # a variant name the note uses
+    assert "|Koba," in text
+    people.write_text(text, encoding="utf-8")
+    done, report, _ = build_process(src, out, "--authority", authority)
+    assert done.returncode == 0, done.stderr
+    assert report["converted"] == 5
+    tei_changed = {name for name in files if name.startswith("tei/") and outputs(out)[name] != files[name]}
+    assert tei_changed == {"tei/doc000.xml", "tei/doc002.xml", "tei/note.xml"}
+    assert "Q4242424242" in (out / "tei" / "doc000.xml").read_text(encoding="utf-8")
+    assert 'ref="#stalin">Koba' in (out / "tei" / "note.xml").read_text(encoding="utf-8")
+    assert report["validated"] == report["rendered"] == 3
+    pages = {c for c in rewritten(before, stamps(out)) if re.fullmatch(r"html/(doc\d+|note)\.html", c)}
+    assert pages == {"html/doc000.html", "html/doc002.html", "html/note.html"}
+    assert "Q4242424242" in (out / "html" / "entity" / "molotov.html").read_text(encoding="utf-8") \
+        or "Q4242424242" in (out / "html" / "doc000.html").read_text(encoding="utf-8")
+
+
+def test_a_second_build_in_the_same_process_sees_a_changed_authority(tmp_path):
+    """tei.build keeps the authority (and schema checks, and the renderer with its templates) in a per-process
+    cache that is only refreshed when the BuildSettings differ; the settings hold the authority *folder*,
+    not its contents. So a second build in one process (CliRunner, a watch loop, a server calling
+    tei.build.build) sees the new conversion key, reconverts everything with the old authority, and records
+    the new key: the change never reaches the TEI, not even at later builds in new processes (their key
+    matches the state), until something else makes them convert again."""
+    src, out, authority = tmp_path / "src", tmp_path / "out", tmp_path / "authority"
+    make_corpus(src, 2)
+    authority.mkdir()
+    shutil.copy(SOURCES / "authority" / "people.csv", authority)
+    assert build(src, out, "--authority", authority)[0].exit_code == 0
+    people = authority / "people.csv"
+    people.write_text(people.read_text(encoding="utf-8").replace(",Q132899,", ",Q4242424242,"), encoding="utf-8")
+    result, report = build(src, out, "--authority", authority)
+    assert result.exit_code == 0, result.output
+    assert report["converted"] == 2
+    assert "Q4242424242" in (out / "tei" / "doc000.xml").read_text(encoding="utf-8"), \
+        "the second build in this process converted with the authority it had cached from the first"
+
+
+def test_a_deleted_transcript_takes_its_outputs_with_it(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 4)
+    (src / "note.txt").write_text(NOTE, encoding="utf-8")
+    assert build(src, out)[0].exit_code == 0
+    assert (out / "html" / "note.html").is_file() and (out / "html" / "entity" / "irkutsk.html").is_file()
+
+    (src / "note.txt").unlink()
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert report["documents"] == 4
+    for gone in ("tei/note.xml", "html/note.html", "html/tei/note.xml"):
+        assert not (out / gone).exists(), gone
+    assert "note.html" not in (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "note.html" not in (out / "html" / "search-index.js").read_text(encoding="utf-8")
+    assert not [page for page, links in neighbours(out).items() if "note.html" in links]
+
+
+def test_a_deleted_transcript_leaves_no_page_that_links_to_it(tmp_path):
+    """The note is the only document that names Irkutsk: once it is deleted, entity/irkutsk.html (which lists
+    it) should go too, as a clean build of the remaining transcripts has no such page."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 4)
+    (src / "note.txt").write_text(NOTE, encoding="utf-8")
+    assert build(src, out)[0].exit_code == 0
+    assert (out / "html" / "entity" / "irkutsk.html").is_file()
+    (src / "note.txt").unlink()
+    assert build(src, out)[0].exit_code == 0
+    linking = sorted(name for name, data in outputs(out).items() if b"note.html" in data or b"note.xml" in data)
+    assert linking == [], f"pages still link to the deleted document: {linking}"
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    assert sorted(outputs(out)) == sorted(outputs(tmp_path / "clean")), "files a clean build does not have"
+    assert outputs(out) == outputs(tmp_path / "clean")
+
+
+def test_published_files_removed_by_hand_come_back_at_the_next_build(tmp_path):
+    """The module's promise: "the next build redoes what is missing" - a page, its downloadable TEI, an entity page."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 3)
+    assert build(src, out)[0].exit_code == 0
+    files = outputs(out)
+    for name in ("html/doc001.html", "html/tei/doc002.xml", "html/entity/molotov.html"):
+        (out / name).unlink()
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    missing = sorted(set(files) - set(outputs(out)))
+    assert missing == [], f"not restored: {missing}"
+    assert outputs(out) == files
+
+
+def test_transcripts_with_the_same_name_in_two_folders_are_not_silently_merged(tmp_path):
+    """box1/letter.txt and box2/letter.txt (the build reads SOURCES recursively) would both be tei/letter.xml:
+    the build must keep both or say that it cannot, never publish one and report success."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "box1").mkdir(parents=True)
+    (src / "box2").mkdir()
+    (src / "box1" / "letter.txt").write_text(transcript(0), encoding="utf-8")
+    (src / "box2" / "letter.txt").write_text(transcript(1), encoding="utf-8")
+    result, report = build(src, out)
+    published = sorted(p.name for p in (out / "tei").glob("*.xml")) if (out / "tei").is_dir() else []
+    named = "box1" in result.stderr and "box2" in result.stderr
+    assert len(published) == 2 or (result.exit_code != 0 and named), \
+        (f"exit {result.exit_code}, {report['documents']} documents, TEI published: {published}, "
+         f"validated {report['validated']}, failures {report['failures']}, stderr {result.stderr!r}")
+
+
+def test_a_changed_template_rerenders_the_pages_but_converts_nothing(tmp_path):
+    src, out, templates = tmp_path / "src", tmp_path / "out", tmp_path / "templates"
+    make_corpus(src, 4)
+    templates.mkdir()
+    shutil.copy(ROOT / "tei" / "templates" / "document.html", templates)
+    result, _ = build(src, out, "--templates", templates)  # in this process: the next build is a fresh one
+    assert result.exit_code == 0, result.output
+    before = stamps(out)
+
+    page = templates / "document.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{% block main %}",
+                                                             "{% block main %}\n<!-- house style 2 -->", 1),
+                    encoding="utf-8")
+    done, report, _ = build_process(src, out, "--templates", templates)
+    assert done.returncode == 0, done.stderr
+    assert (report["converted"], report["validated"], report["rendered"]) == (0, 0, 4)
+    changed = rewritten(before, stamps(out))
+    assert {f"html/doc{i:03d}.html" for i in range(4)} <= changed
+    assert not {c for c in changed if c.startswith("tei/")}, "the TEI was written again"
+    for i in range(4):
+        assert "<!-- house style 2 -->" in (out / "html" / f"doc{i:03d}.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- 2. jobs
+
+
+def test_two_jobs_give_the_same_bytes_as_one(corpus40, tmp_path):
+    src, clean, _ = corpus40
+    done, report, _ = build_process(src, tmp_path / "out", jobs=2)
+    assert done.returncode == 0, done.stderr
+    assert report["converted"] == report["validated"] == report["rendered"] == report["valid"] == 40
+    files = outputs(tmp_path / "out")
+    assert sorted(files) == sorted(clean)
+    assert [name for name in files if files[name] != clean[name]] == []
+
+
+# ---------------------------------------------------------------------------------------------- 3. faults
+
+
+def test_bad_transcripts_are_reported_and_the_good_ones_built(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 3)
+    (src / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (src / "latin1.txt").write_bytes("July 4, 1945\n\nSoong met Stalin \xe0 Moscou.\n".encode("latin-1"))
+    (src / "empty.txt").write_bytes(b"")
+    result, report = build(src, out)
+    assert result.exit_code == 1
+    failures = {Path(f["file"]).name: f for f in report["failures"]}
+    assert sorted(failures) == ["binary.txt", "empty.txt", "latin1.txt"]
+    assert {f["stage"] for f in failures.values()} == {"convert"}
+    assert "binary" in failures["binary.txt"]["message"] and "empty" in failures["empty.txt"]["message"]
+    assert "UTF-8" in failures["latin1.txt"]["message"] and failures["latin1.txt"]["line"] == 3
+    for name in ("binary", "latin1", "empty"):
+        assert name in result.stderr
+        assert not (out / "tei" / f"{name}.xml").exists() and not (out / "html" / f"{name}.html").exists()
+    assert sorted(p.name for p in (out / "tei").glob("*.xml")) == ["doc000.xml", "doc001.xml", "doc002.xml"]
+    assert index_order(out) == ["doc000.html", "doc002.html", "doc001.html"]
+    assert report["valid"] == 3
+    assert "3 converted" in result.stdout
+
+
+def test_the_report_counts_as_converted_what_the_summary_line_does(tmp_path):
+    """The summary line says "2 converted" (transcripts that became TEI); --report's `converted` counts the
+    transcripts the build tried, failures included."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 2)
+    (src / "empty.txt").write_bytes(b"")
+    result, report = build(src, out)
+    assert result.exit_code == 1 and "2 converted" in result.stdout
+    assert report["converted"] == 2, \
+        f"the report says {report['converted']} converted where 2 TEI were made (the summary line says 2)"
+
+
+def test_bad_transcripts_are_reported_again_by_the_next_build(tmp_path):
+    """The incremental logic must not forget a failure: a rebuild still names it and still fails."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 2)
+    (src / "empty.txt").write_bytes(b"")
+    assert build(src, out)[0].exit_code == 1
+    result, report = build(src, out)
+    assert result.exit_code == 1
+    assert [(Path(f["file"]).name, f["stage"]) for f in report["failures"]] == [("empty.txt", "convert")]
+    assert "empty.txt" in result.stderr
+
+
+def _lock_holder(lock: Path) -> set[int]:
+    """The pids holding a flock on this file (from /proc/locks, without touching the lock)."""
+    inode = lock.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            holders.add(int(fields[4]))
+    return holders
+
+
+def test_a_second_build_while_one_holds_the_lock_exits_2(tmp_path):
+    import fcntl
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 2)
+    (out / STATE_DIR).mkdir(parents=True)
+    with open(out / STATE_DIR / "lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result, report = build(src, out)
+    assert result.exit_code == 2
+    assert str(out) in result.stderr and "another tei build" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (out / "tei").exists() and not (out / "html").exists()
+
+
+def test_two_builds_at_once_the_second_exits_2_and_the_first_completes(corpus40, tmp_path):
+    src, clean, _ = corpus40
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "1", *RULES],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not ((out / STATE_DIR / "lock").exists() and first.pid in _lock_holder(out / STATE_DIR / "lock")):
+            assert first.poll() is None and time.monotonic() < deadline, "the first build never took the lock"
+            time.sleep(0.01)
+        first.send_signal(signal.SIGSTOP)  # it holds the lock for as long as the second build needs
+        try:
+            result, _ = build(src, out)
+        finally:
+            first.send_signal(signal.SIGCONT)
+        assert result.exit_code == 2
+        assert str(out) in result.stderr and "another tei build" in result.stderr
+        stdout, stderr = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, stderr
+    assert outputs(out) == clean
+
+
+def _processes_in_group(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid and "Z" not in (entry / "stat").read_text().split()[2]:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError):
+                pass
+    return pids
+
+
+def _workers(pgid: int) -> list[int]:
+    """The pool workers (multiprocessing's spawn_main) among a process group."""
+    found = []
+    for pid in _processes_in_group(pgid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def _end_group(pgid: int) -> list[int]:
+    """Kill what is left of a process group this test started; the pids that were left."""
+    left = _processes_in_group(pgid)
+    if left:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left
+
+
+def test_a_build_killed_at_any_moment_leaves_complete_files(corpus40, tmp_path):
+    """Five kills (SIGKILL) spread over a build of 40 transcripts, with one and with two jobs; after each the
+    published files are whole and each is the clean build's version, and a normal build then gives the clean
+    build's bytes, without the temporary files a kill can leave behind."""
+    src, clean, seconds = corpus40
+    left_temp, orphans = {}, {}
+    for seed in range(5):
+        rng = random.Random(seed)
+        jobs = 1 + seed % 2
+        delay = seconds * rng.uniform(0.2 + 0.16 * seed, 0.2 + 0.16 * (seed + 1))
+        out = tmp_path / f"killed{seed}"
+        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
+                                    *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                                   start_new_session=True)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        time.sleep(0.2)
+        left = _end_group(process.pid)
+        if left:
+            orphans[seed] = left
+        print(f"seed {seed}: -j {jobs}, killed after {delay:.2f} s of {seconds:.2f}:",
+              "nothing written" if not out.exists() else
+              f"{len(list(out.glob('tei/*.xml')))} TEI, {len(list(out.glob('html/*.html')))} pages, "
+              f"state {'saved' if (out / STATE_DIR / 'state.json').exists() else 'not saved'}, "
+              f"temporary files {temp_files(out)}")
+        if not out.exists():
+            continue
+        assert_complete(out)
+        files = outputs(out)
+        assert [name for name in files if not Path(name).name.startswith(".") and files[name] != clean.get(name)] == []
+        if temp_files(out):
+            left_temp[seed] = temp_files(out)
+        result, _ = build(src, out)
+        assert result.exit_code == 0, result.output
+        assert temp_files(out) == [], f"seed {seed}: the rebuild left the killed build's temporary files"
+        assert outputs(out) == clean, f"seed {seed}: the build after the kill differs from a clean build"
+    if orphans:
+        warnings.warn(f"pool workers outlived the killed build (killed by the test): {orphans}")
+
+
+def test_a_rebuild_removes_temporary_files_a_killed_build_left(tmp_path):
+    """A build killed between write_atomic's mkstemp and its rename leaves .NAME.XXXX.tmp beside the file; a web
+    server publishing OUT/html serves dot files unless told not to, so the next build should remove them."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 2)
+    assert build(src, out)[0].exit_code == 0
+    for name in ("html/.index.html.k2j4x9.tmp", "html/.doc000.html.a8b7c6.tmp", "tei/.doc001.xml.q1w2e3.tmp"):
+        (out / name).write_bytes(b"<!DOCTYPE html>\n<html><head><title>half")
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert temp_files(out) == [], "temporary files from an interrupted build are still published"
+
+
+def test_a_terminated_build_leaves_no_worker_processes(corpus40, tmp_path):
+    """`timeout`, systemd and CI runners stop a build with SIGTERM to the build's own process. Its pool
+    workers (spawned, -j 2) should not outlive it."""
+    src, _, _ = corpus40
+    process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(tmp_path / "out"), "-j", "2",
+                                *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(_workers(process.pid)) < 2 or not list((tmp_path / "out" / "tei").glob("*.xml")):
+            assert process.poll() is None and time.monotonic() < deadline, "the build never set its workers going"
+            time.sleep(0.02)
+        process.terminate()
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 3
+        while _processes_in_group(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        left = _end_group(process.pid)
+    assert left == [], f"{len(left)} process(es) of the terminated build were still running 3 s later"
+
+
+@pytest.fixture
+def rebuild_case(tmp_path):
+    """A built corpus whose transcripts have all changed since: (src, out, files before, a clean build's files)."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 6)
+    assert build(src, out)[0].exit_code == 0
+    old = outputs(out)
+    for path in sorted(src.glob("*.txt")):
+        path.write_text(path.read_text(encoding="utf-8").replace("Stalin", "Stalin (ornithopter)", 1), encoding="utf-8")
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    return src, out, old, outputs(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("cause, after", [(errno.ENOSPC, 0), (errno.ENOSPC, 5), (errno.ENOSPC, 15),
+                                          (errno.ENOSPC, 30), (errno.EROFS, 0), (errno.EROFS, 20)])
+def test_a_full_or_read_only_disk_is_one_clear_error_and_the_files_stay_whole(rebuild_case, monkeypatch, cause, after):
+    """ENOSPC as a write's data is flushed (os.replace is the first call after it in write_atomic), EROFS as the
+    temporary file is created, after `after` files were written; root cannot make a folder read-only with chmod."""
+    src, out, old, new = rebuild_case
+    calls = {"n": 0}
+    real_replace, real_mkstemp = os.replace, tempfile.mkstemp
+
+    def failing_replace(source, target, *args, **kwargs):
+        if cause == errno.ENOSPC and calls["n"] >= after:
+            raise OSError(cause, os.strerror(cause))
+        calls["n"] += 1
+        return real_replace(source, target, *args, **kwargs)
+
+    def failing_mkstemp(*args, dir=None, **kwargs):
+        if cause == errno.EROFS and calls["n"] >= after:
+            raise OSError(cause, os.strerror(cause), str(dir))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp)
+    result, report = build(src, out)
+    monkeypatch.undo()
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and os.strerror(cause) in lines[0], result.stderr
+    assert str(out) in lines[0] or "/" in lines[0]
+    assert temp_files(out) == []
+    assert_complete(out)
+    files = outputs(out)
+    assert set(old) <= set(files), "a file built before is gone"
+    assert [name for name in files if files[name] not in (old.get(name), new.get(name))] == []
+
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == new
+
+
+def test_a_report_that_cannot_be_written_is_one_clear_error(tmp_path, monkeypatch):
+    """The disk fills up just as --report is written (after the build itself succeeded)."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 2)
+    report = tmp_path / "report.json"
+    real_replace = os.replace
+
+    def failing_replace(source, target, *args, **kwargs):
+        if Path(target) == report:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    try:
+        result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "-j", "1", *RULES,
+                                           "--report", str(report)], catch_exceptions=False)
+    except OSError as exc:
+        pytest.fail(f"the OSError of writing --report escaped tei build (a traceback for the user): {exc!r}")
+    finally:
+        monkeypatch.undo()
+    assert result.exit_code == 1
+    assert os.strerror(errno.ENOSPC) in result.stderr and "report" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["out inside", "out is", "report inside"])
+def test_an_output_inside_the_inputs_is_a_usage_error_and_writes_nothing(tmp_path, where):
+    src = tmp_path / "src"
+    make_corpus(src, 2)
+    before = tree(src)
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    if where == "out inside":
+        out = src / "build"
+    elif where == "out is":
+        out = src
+    else:
+        report = src / "report.json"
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "-j", "1", *RULES, "--report", str(report)],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "inside the input" in result.stderr
+    assert tree(src) == before and sorted(p.name for p in src.iterdir()) == ["doc000.txt", "doc001.txt"]
+
+
+def test_the_sample_sources_are_only_read(tmp_path):
+    """The repository's own sources/ (transcripts, the authority with its __init__.py, collection.toml):
+    same names, bytes and modes after a build, and nothing added (no __pycache__)."""
+    def listing():
+        return {str(p.relative_to(SOURCES)): (p.stat().st_mode, hashlib.sha256(p.read_bytes()).hexdigest()
+                                              if p.is_file() else None) for p in sorted(SOURCES.rglob("*"))}
+
+    before = listing()
+    result, report = build(SOURCES, tmp_path / "out", "--authority", SOURCES / "authority")
+    assert result.exit_code == 0, result.output
+    assert report["documents"] == len(SAMPLES)
+    assert listing() == before
