@@ -206,12 +206,20 @@ def _validate_one(path: Path) -> tuple[str, list[str]]:
     return path.stem, [str(f) for f in validate_file(path, _checks())]
 
 
+def _drafts(settings: BuildSettings) -> Path:
+    return settings.out / STATE_DIR / "drafts"
+
+
 def _list_one(path: Path):
-    """(stem, listing or None, failure)."""
+    """(stem, listing or None, failure); the page's draft is kept for the pages' pass."""
+    from tei.files import write_atomic
+
     try:
-        return path.stem, _renderer().page(path).listing(), None
+        page = _renderer().page(path)
     except InputError as exc:
         return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
+    write_atomic(_drafts(_worker["settings"]) / f"{path.stem}.html", _renderer().draft_document(page))
+    return path.stem, page.listing(), None
 
 
 def _write_one(job) -> tuple[str, list | None, Failure | None]:
@@ -221,7 +229,11 @@ def _write_one(job) -> tuple[str, list | None, Failure | None]:
     path, previous, following = job
     html = _worker["settings"].html_dir
     try:
-        write_document(_renderer(), path, previous, following, html)
+        draft = (_drafts(_worker["settings"]) / f"{path.stem}.html").read_bytes()
+    except OSError:
+        draft = None
+    try:
+        write_document(_renderer(), path, previous, following, html, draft)
     except InputError as exc:
         return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
     return path.stem, [file_hash(html / f"{path.stem}.html"), file_hash(html / "tei" / f"{path.stem}.xml")], None
@@ -339,7 +351,8 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
         stems = {t.stem for t in transcripts}
         for stem in sorted(set(docs) - stems):
             for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
-                         settings.html_dir / "tei" / f"{stem}.xml", settings.out / STATE_DIR / "listings" / f"{stem}.pickle"):
+                         settings.html_dir / "tei" / f"{stem}.xml", settings.out / STATE_DIR / "listings" / f"{stem}.pickle",
+                         settings.out / STATE_DIR / "drafts" / f"{stem}.html"):
                 path.unlink(missing_ok=True)
             del docs[stem]
 

@@ -16,6 +16,7 @@ renders too. The same inputs always give the same bytes.
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from tei.xmlread import parse_tei, tei_name
 
 SITE_TITLE = "Reading edition"
 STATIC = ("edition.css", "edition.js")  # copied from the templates folder
+PAGER_SLOT = "<!--tei-pager-slot-->"
 
 
 @dataclass
@@ -419,8 +421,23 @@ class Renderer:
     def _render(self, template: str, **values) -> bytes:
         return self.env.get_template(template).render(**values).encode("utf-8")
 
-    def render_document(self, page: Page) -> bytes:
-        return self._render("document.html", page=page, root="")
+    def render_document(self, page: Page, pager: Markup | None = None) -> bytes:
+        if pager is None:
+            pager = Markup(self.env.get_template("pager.html").render(page=page))
+        return self._render("document.html", page=page, root="", pager=pager)
+
+    def draft_document(self, page: Page) -> bytes:
+        """The page with a slot where the previous/next links go: they are known only once every document
+        has been read, and filling the slot is much cheaper than rendering the text again."""
+        return self.render_document(page, Markup(PAGER_SLOT))
+
+    def finish_document(self, draft: bytes, previous: Listing | None, following: Listing | None) -> bytes | None:
+        """The draft with its previous/next links; None if it has no slot (a user's document.html)."""
+        slot = PAGER_SLOT.encode("utf-8")
+        if draft.count(slot) != 1:
+            return None
+        links = self.env.get_template("pager.html").render(page={"prev": previous, "next": following})
+        return draft.replace(slot, links.encode("utf-8"))
 
     def render_index(self, pages: Sequence[Page], entries: Mapping[str, EntityEntry] | None = None) -> bytes:
         entries = entries or {}
@@ -452,12 +469,16 @@ def page_name_problem(path: Path, taken: Mapping[str, Path]) -> InputError | Non
 
 
 def write_document(renderer: Renderer, path: Path, previous: Listing | None, following: Listing | None,
-                   out_dir: Path) -> None:
-    """A document's page and its TEI to download (an InputError if the file can no longer be read)."""
-    page = renderer.page(path)
-    page.prev, page.next = previous, following
-    write_atomic(out_dir / f"{page.stem}.html", renderer.render_document(page))
-    write_atomic(out_dir / "tei" / f"{page.stem}.xml", read_input(path, "a TEI file"))
+                   out_dir: Path, draft: bytes | None = None) -> None:
+    """A document's page (from its draft if there is one) and its TEI to download (an InputError if the file
+    can no longer be read)."""
+    html = renderer.finish_document(draft, previous, following) if draft is not None else None
+    if html is None:
+        page = renderer.page(path)
+        page.prev, page.next = previous, following
+        html = renderer.render_document(page)
+    write_atomic(out_dir / f"{path.stem}.html", html)
+    write_atomic(out_dir / "tei" / f"{path.stem}.xml", read_input(path, "a TEI file"))
 
 
 def write_site(renderer: Renderer, listings: Sequence[Listing], out_dir: Path) -> None:
@@ -502,26 +523,29 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
     errors: list[InputError] = []
     listed: list[tuple[Listing, Path]] = []
     taken: dict[str, Path] = {}
-    for path in map(Path, paths):
-        problem = page_name_problem(path, taken)
-        if problem is not None:
-            errors.append(problem)
-            continue
-        try:
-            listing = renderer.page(path).listing()
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        taken[path.stem.casefold()] = path
-        listed.append((listing, path))
-    listed.sort(key=lambda item: item[0].sort_key)
-    listings = [listing for listing, _ in listed]
     out_dir = Path(out_dir)
-    for i, (listing, path) in enumerate(listed):
-        try:
-            write_document(renderer, path, listings[i - 1] if i else None,
-                           listings[i + 1] if i + 1 < len(listings) else None, out_dir)
-        except InputError as exc:  # gone or changed since it was read
-            errors.append(exc)
+    with tempfile.TemporaryDirectory(prefix="tei-drafts-") as drafts:  # the pages between the two passes
+        for path in map(Path, paths):
+            problem = page_name_problem(path, taken)
+            if problem is not None:
+                errors.append(problem)
+                continue
+            try:
+                page = renderer.page(path)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            (Path(drafts) / f"{len(listed)}.html").write_bytes(renderer.draft_document(page))
+            taken[path.stem.casefold()] = path
+            listed.append((page.listing(), path))
+        numbered = sorted(enumerate(listed), key=lambda item: item[1][0].sort_key)
+        listings = [listing for _, (listing, _) in numbered]
+        for i, (number, (listing, path)) in enumerate(numbered):
+            try:
+                write_document(renderer, path, listings[i - 1] if i else None,
+                               listings[i + 1] if i + 1 < len(listings) else None, out_dir,
+                               (Path(drafts) / f"{number}.html").read_bytes())
+            except InputError as exc:  # gone or changed since it was read
+                errors.append(exc)
     write_site(renderer, listings, out_dir)
     return errors
