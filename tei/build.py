@@ -331,7 +331,7 @@ def _save_state(out: Path, state: dict) -> None:
 
 def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: None) -> BuildResult:
     """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens."""
-    from tei.edition import page_name_problem, write_site
+    from tei.edition import link, page_name_problem, write_site
     from tei.files import write_atomic
 
     result = BuildResult(documents=len(transcripts))
@@ -443,7 +443,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
             if ("render" in changed_keys or docs[listing.stem].get("page") != page_key
                     or file_hash(settings.html_dir / f"{listing.stem}.html") != written[0]
                     or file_hash(settings.html_dir / "tei" / f"{listing.stem}.xml") != written[1]):
-                jobs.append((paths[listing.stem], previous, following))
+                jobs.append((paths[listing.stem], link(previous), link(following)))  # what the links need
                 docs[listing.stem]["page"] = page_key
         for stem, written, failure in runner.map(_write_one, jobs):
             if failure is not None:

@@ -468,7 +468,18 @@ def page_name_problem(path: Path, taken: Mapping[str, Path]) -> InputError | Non
     return None
 
 
-def write_document(renderer: Renderer, path: Path, previous: Listing | None, following: Listing | None,
+@dataclass(frozen=True)
+class Link:
+    """A neighbouring document, as its previous/next link shows it."""
+    href: str
+    title: str
+
+
+def link(listing: Listing | None) -> Link | None:
+    return Link(listing.href, listing.title) if listing is not None else None
+
+
+def write_document(renderer: Renderer, path: Path, previous: Link | Listing | None, following: Link | Listing | None,
                    out_dir: Path, draft: bytes | None = None) -> None:
     """A document's page (from its draft if there is one) and its TEI to download (an InputError if the file
     can no longer be read)."""
