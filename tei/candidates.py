@@ -110,7 +110,7 @@ def recogniser_tool() -> tuple[str, str, str]:
 
 def recogniser_candidates(text: str) -> list[tuple[int, int, str]]:
     nlp = _spacy()
-    if nlp is None:
+    if nlp is None or len(text) >= nlp.max_length:  # spaCy refuses such texts: the rules still run on them
         return []
     labels = name_rules().labels
     titles = set(name_rules().titles)

@@ -40,8 +40,18 @@ def read_input(path: Path, what: str) -> bytes:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
 
 
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # 50 pages are ~150 KB; a bigger file is not one transcript
+
+
 def read_transcript(path: Path) -> str:
     """The transcript's text, or an InputError that says what is wrong and where."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_input says what is wrong
+    if size > MAX_TRANSCRIPT_BYTES:
+        raise InputError(path, f"is {size / 2**20:.0f} MB, more than the {MAX_TRANSCRIPT_BYTES // 2**20} MB a "
+                               "transcript may be (fifty typed pages are about 150 KB): split it into its documents")
     data = read_input(path, "a transcript")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

@@ -270,7 +270,12 @@ def export(job: ExportJob) -> list[Problem]:
     root = tree.getroot()
     errors = corpus_errors(root)
     if errors:
-        raise ExportInvalid("the teiCorpus breaks its rules: " + "; ".join(errors))
+        # An id still repeated after prefixing was repeated within one input document: name that document.
+        owners = {prefix: str(doc.path) for doc, prefix in zip(job.documents, prefixes(d.stem for d in job.documents))}
+        repeated = Counter(el.get(XML_ID) for el in root.iter() if isinstance(el.tag, str) and el.get(XML_ID))
+        files = sorted({owners[i.split(".", 1)[0]] for i, n in repeated.items() if n > 1 and i.split(".", 1)[0] in owners})
+        raise ExportInvalid("the teiCorpus breaks its rules: " + "; ".join(errors)
+                            + (f" (an xml:id used twice within {', '.join(files)})" if files else ""))
     ids = {el.get(XML_ID) for el in root.iter() if isinstance(el.tag, str) and el.get(XML_ID)}
     for path, target in dict.fromkeys(rewritten):
         if target not in ids:  # its target was in the header of a teiCorpus file, which is not carried
