@@ -100,13 +100,15 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _files_digest(folders_or_files) -> list[bytes | str]:
+def _files_digest(folders_or_files, pattern: str = "*") -> list[bytes | str]:
+    """Names and bytes of the files (those matching `pattern` in folders): what a stage's outputs depend on.
+    Only the data files count, so a checkout and an installed copy of the same data give the same key."""
     parts: list[bytes | str] = []
     for item in folders_or_files:
         if item is None:
             continue
         item = Path(item)
-        files = sorted(p for p in item.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+        files = sorted(p for p in item.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts) \
             if item.is_dir() else [item]
         for path in files:
             parts += [str(path.relative_to(item) if item.is_dir() else path.name), path.read_bytes()]
@@ -118,8 +120,8 @@ def conversion_key(s: BuildSettings) -> str:
     from tei.resources import authority_dir, converters_dir
 
     options = json.dumps([s.layout, s.publisher, s.recogniser, s.recogniser != "rules" and spacy_available()])
-    return _digest(__version__, options, *_files_digest([authority_dir(), s.authority_dir, converters_dir(),
-                                                          s.conventions_file]))
+    return _digest(__version__, options, *_files_digest([authority_dir(), s.authority_dir], "*.csv"),
+                   *_files_digest([converters_dir()], "*.toml"), *_files_digest([s.conventions_file]))
 
 
 def validation_key() -> str:
@@ -131,7 +133,8 @@ def validation_key() -> str:
 def render_key(s: BuildSettings) -> str:
     from tei.resources import templates_dir
 
-    return _digest(__version__, s.base_url, s.site_title, *_files_digest([templates_dir(), s.templates]))
+    return _digest(__version__, s.base_url, s.site_title,
+                   *_files_digest([templates_dir()], "*.[hcj][ts]*"), *_files_digest([s.templates]))
 
 
 def file_hash(path: Path) -> str | None:
