@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,35 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@contextlib.contextmanager
+def recording_listener():
+    """An HTTP address on this machine that records every connection made to it: (url, connections).
+    The guard of the tests that prove no command touches the network."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    connections: list[bytes] = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    connections.append(connection.recv(1024) or b"(connected)")
+                except OSError:
+                    connections.append(b"(connected)")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", connections
+    finally:
+        stop.set()
+        thread.join()
+        server.close()

@@ -27,10 +27,8 @@ import importlib.util
 import os
 import re
 import resource
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, recording_listener
 
 
 def _load(name: str):
@@ -365,31 +363,8 @@ def test_hypothesis_transcript(name, samples, data):
 
 @pytest.fixture(scope="module")
 def listener():
-    """An HTTP address on this machine that records every connection made to it: (url, connections)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.1)
-    connections: list[bytes] = []
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                try:
-                    connections.append(connection.recv(1024) or b"(connected)")
-                except OSError:
-                    connections.append(b"(connected)")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}", connections
-    stop.set()
-    thread.join()
-    server.close()
+    with recording_listener() as guard:
+        yield guard
 
 
 XI = 'xmlns:xi="http://www.w3.org/2001/XInclude"'

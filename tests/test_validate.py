@@ -24,10 +24,8 @@ import json
 import os
 import re
 import resource
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -36,7 +34,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, recording_listener
 from tei.cli import main
 from tei.findings import Finding
 from tei.reporting import github
@@ -567,27 +565,8 @@ def _bomb() -> str:
 
 @pytest.fixture
 def listener():
-    """An HTTP address on this machine that records every connection made to it: (url, connections)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.1)
-    connections: list[bytes] = []
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connections.append(connection.recv(1024))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}", connections
-    stop.set()
-    thread.join()
-    server.close()
+    with recording_listener() as guard:
+        yield guard
 
 
 # name: (the file's content, given its folder and a listening URL; extra options; the rule expected, or None
