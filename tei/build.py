@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -150,14 +151,14 @@ def file_hash(path: Path) -> str | None:
 _worker: dict = {}
 
 
-def _start(settings: BuildSettings, in_pool: bool = False) -> None:
+def _start(settings: BuildSettings, parent: int | None = None) -> None:
     _worker.clear()
     _worker["settings"] = settings
-    if in_pool:
-        _die_with_parent()
+    if parent is not None:
+        _die_with_parent(parent)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """A worker must not outlive a build that was killed: it would go on writing without the lock."""
     try:
         import ctypes
@@ -166,6 +167,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
         pass
+    if os.getppid() != parent:  # the build died while this worker was starting: the signal came too late
+        os._exit(1)
 
 
 def _authority():
@@ -258,7 +261,7 @@ class _Runner:
             return [function(item) for item in items]
         if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
             self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
-                                            initializer=_start, initargs=(self.settings, True))
+                                            initializer=_start, initargs=(self.settings, os.getpid()))
         chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
         return list(self.pool.map(function, items, chunksize=chunk))
 
