@@ -459,9 +459,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
             else:
                 docs[stem]["written"] = written
         result.rendered = len(jobs)
-        from tei.edition import Renderer
-        write_site(Renderer(templates=settings.templates, base_url=settings.base_url,
-                            site_title=settings.site_title), ordered, settings.html_dir)
+        write_site(_renderer(), ordered, settings.html_dir)  # this process's renderer (see _start)
         state["render"] = keys["render"]
         _save_state(settings.out, state)
         result.stages["render"] = time.perf_counter() - started

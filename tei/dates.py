@@ -12,6 +12,8 @@ import re
 
 from tei.spans import Span
 
+_W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
 # Abbreviations of the period, with their full stop: "Sept. 5", "Aug. 14".
@@ -89,3 +91,20 @@ def date_spans(text: str) -> list[Span]:
         if when:
             spans.append(Span(match.start(), match.end(), "date", (("when", when),), priority=10, rule="date"))
     return spans
+
+
+def date_span(value: str | None) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD; None if it is not a real date in that form."""
+    match = _W3C_DATE.fullmatch(value or "")
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        if day is None:
+            first = datetime.date(year, month, 1)
+            return first, (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(1)
+        return datetime.date(year, month, day), datetime.date(year, month, day)
+    except ValueError:  # year 0, month 13, 31 June
+        return None

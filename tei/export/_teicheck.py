@@ -9,21 +9,19 @@ elements the export uses, so a check takes milliseconds once the grammar is read
 
 from __future__ import annotations
 
-import datetime
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
 from tei import TEI_NS, XML_NS
+from tei.dates import date_span
 from tei.export import ExportInvalid, ExportJob, Problem
 
 T = f"{{{TEI_NS}}}"
 XML_ID = f"{{{XML_NS}}}id"
 TEI_ALL_ENV = "TEI_ALL"
-_W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _SHOWN = 8  # findings quoted in an ExportInvalid message
 
 
@@ -32,23 +30,6 @@ def tei_all_path(job: ExportJob) -> Path | None:
         return Path(job.tei_all)
     env = os.environ.get(TEI_ALL_ENV, "").strip()
     return Path(env) if env else None
-
-
-def date_span(value: str | None) -> tuple[datetime.date, datetime.date] | None:
-    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD; None if it is not a real date in that form."""
-    match = _W3C_DATE.fullmatch(value or "")
-    if not match:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        if month is None:
-            return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        if day is None:
-            first = datetime.date(year, month, 1)
-            return first, (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(1)
-        return datetime.date(year, month, day), datetime.date(year, month, day)
-    except ValueError:  # year 0, month 13, 31 June
-        return None
 
 
 def indent(el: etree._Element, level: int = 0, space: str = "  ") -> None:
@@ -104,3 +85,12 @@ def tei_element(parent: etree._Element | None, name: str, text: str | None = Non
     if text:
         el.text = text
     return el
+
+
+def date_attributes(doc) -> dict[str, str]:
+    """A document's date as TEI dating attributes: @when when it is exact, else @notBefore/@notAfter
+    (only those that are calendar dates); {} when it has none."""
+    if date_span(doc.date):
+        return {"when": doc.date}
+    earliest, latest = doc.date_range
+    return {k: v for k, v in (("notBefore", earliest), ("notAfter", latest)) if date_span(v)}

@@ -42,7 +42,8 @@ from tei import TEI_NS, XML_NS
 from tei.collection import Collection
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem, export_date
-from tei.export._teicheck import check_tei_all, date_span, indent, parse_export, tei_element as _el
+from tei.dates import date_span
+from tei.export._teicheck import check_tei_all, date_attributes, indent, parse_export, tei_element as _el
 from tei.files import write_atomic
 from tei.identifiers import SCHEMES
 from tei.metadata import DocumentMetadata, Named
@@ -105,11 +106,7 @@ def _name_of(named: Named, doc: DocumentMetadata) -> str:
 
 
 def _cmif_date(doc: DocumentMetadata) -> dict[str, str] | None:
-    if date_span(doc.date):
-        return {"when": doc.date}
-    earliest, latest = doc.date_range
-    attributes = {k: v for k, v in (("notBefore", earliest), ("notAfter", latest)) if date_span(v)}
-    return attributes or None
+    return date_attributes(doc) or None
 
 
 class _Letters:

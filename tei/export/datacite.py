@@ -20,7 +20,6 @@ with its formats (dates, URIs) checked too, before it is written.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import json
 import re
@@ -35,6 +34,7 @@ from datacite import schema45
 from datacite.jsonutils import validator_factory
 
 from tei.collection import Agent, Collection
+from tei.dates import date_span
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem
 from tei.files import write_atomic
@@ -155,18 +155,6 @@ def licence(url: str) -> Licence:
 
 # --- what the documents say about the collection -------------------------------------------------------------
 
-def _period(value: str) -> tuple[datetime.date, datetime.date]:
-    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD (a ValueError if it is no calendar date)."""
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 1:
-        return datetime.date(parts[0], 1, 1), datetime.date(parts[0], 12, 31)
-    if len(parts) == 2:
-        last = calendar.monthrange(parts[0], parts[1])[1] if 1 <= parts[1] <= 12 else 0
-        return datetime.date(parts[0], parts[1], 1), datetime.date(parts[0], parts[1], last)
-    day = datetime.date(*parts)
-    return day, day
-
-
 def coverage(documents: tuple[DocumentMetadata, ...] | list[DocumentMetadata]) -> tuple[str | None, list[Problem]]:
     """The dates the documents cover as ISO 8601: a date (1945-07) or an interval (1945-07-03/1945-08-10),
     each end as precise as the documents say when both ends are equally precise, else as days. A document
@@ -179,10 +167,11 @@ def coverage(documents: tuple[DocumentMetadata, ...] | list[DocumentMetadata]) -
         last = doc.date or doc.date_range[1] or doc.date_range[0]
         if not first:
             continue
-        try:
-            starts.append((_period(first)[0], len(first), first))
-            ends.append((_period(last)[1], -len(last), last))
-        except ValueError:
+        first_span, last_span = date_span(first), date_span(last)
+        if first_span and last_span:
+            starts.append((first_span[0], len(first), first))
+            ends.append((last_span[1], -len(last), last))
+        else:
             problems.append(Problem(doc.path, f"the date {doc.date or '/'.join(filter(None, doc.date_range))} is "
                                               "not a calendar date; it is left out of the dates covered"))
     if not starts:

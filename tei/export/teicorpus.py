@@ -38,7 +38,8 @@ from tei import TEI_NS, XML_NS
 from tei.collection import Agent, Collection
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem, export_date
-from tei.export._teicheck import check_tei_all, date_span, indent, parse_export, tei_element as _el
+from tei.dates import date_span
+from tei.export._teicheck import check_tei_all, date_attributes, indent, parse_export, tei_element as _el
 from tei.files import write_atomic
 from tei.metadata import DocumentMetadata, read_metadata
 from tei.xmlread import parse_tei
@@ -123,12 +124,6 @@ def _orcid(value: str) -> str | None:
     return value if value.startswith(("http://", "https://")) else f"https://orcid.org/{value}"
 
 
-def _date_attributes(doc: DocumentMetadata) -> dict[str, str]:
-    if date_span(doc.date):
-        return {"when": doc.date}
-    earliest, latest = doc.date_range
-    return {k: v for k, v in (("notBefore", earliest), ("notAfter", latest)) if date_span(v)}
-
 
 def header(job: ExportJob, entries: list[tuple[DocumentMetadata, str]]) -> tuple[etree._Element, list[Problem]]:
     """The corpus teiHeader; `entries`: the metadata of each TEI element in the corpus, with its xml:id."""
@@ -175,7 +170,7 @@ def header(job: ExportJob, entries: list[tuple[DocumentMetadata, str]]) -> tuple
     for doc, tei_id in entries:
         bibl = _el(bibls, "bibl", corresp=f"#{tei_id}")
         _el(bibl, "title", doc.title)
-        dating = _date_attributes(doc)
+        dating = date_attributes(doc)
         if dating:
             _el(bibl, "date", doc.date_text or " – ".join(dating.values()), **dating)
         _el(bibl, "idno", doc.path.name, type="file")
