@@ -112,10 +112,6 @@ class Entity:
     note: str = ""
 
     @property
-    def wikidata(self) -> str | None:
-        return next((value for scheme, value in records(self.idnos) if scheme.key == "wikidata"), None)
-
-    @property
     def links(self) -> list[tuple[str, str]]:
         """(label, address) of each authority record: Wikidata, VIAF, GeoNames..., then other web addresses."""
         found = [(scheme.label, scheme.page.format(value)) for scheme, value in records(self.idnos)]
