@@ -2,8 +2,9 @@
 
 What a build remembers lives in OUT/.tei-build/: `state.json` (for each
 transcript, the content hashes of the transcript and of the TEI made from it,
-and the TEI's findings) and `listings/` (what the index and entity pages need
-of each document). Three keys say what the outputs were made with:
+and the TEI's findings), `site.sqlite` (what the index and entity pages need
+of each document, see tei.sitedata) and `drafts/` (each page before its
+previous/next links). Three keys say what the outputs were made with:
 - conversion: the toolkit's version, the options, the authority files, the
   conventions and the layout profiles: when it changes every transcript is
   converted again, but only TEI whose bytes changed go further;
@@ -23,10 +24,10 @@ import fcntl
 import hashlib
 import json
 import os
-import pickle
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from tei import __version__
 from tei.errors import InputError
 
 STATE_DIR = ".tei-build"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: listings in site.sqlite, not listings/*.pickle
 PARALLEL_FROM = 16  # items below which a stage stays in this process: a worker takes ~1 s to start
 
 
@@ -152,10 +153,16 @@ _worker: dict = {}
 
 
 def _start(settings: BuildSettings, parent: int | None = None) -> None:
+    _forget_site_data()
     _worker.clear()
     _worker["settings"] = settings
     if parent is not None:
         _die_with_parent(parent)
+
+
+def _forget_site_data() -> None:
+    if "site" in _worker:
+        _worker.pop("site").close()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -216,6 +223,10 @@ def _drafts(settings: BuildSettings) -> Path:
     return settings.out / STATE_DIR / "drafts"
 
 
+def _site_data(settings: BuildSettings) -> Path:
+    return settings.out / STATE_DIR / "site.sqlite"
+
+
 def _list_one(path: Path):
     """(stem, listing or None, failure); the page's draft is kept for the pages' pass."""
     from tei.files import write_atomic
@@ -245,6 +256,17 @@ def _write_one(job) -> tuple[str, list | None, Failure | None]:
     return path.stem, [file_hash(html / f"{path.stem}.html"), file_hash(html / "tei" / f"{path.stem}.xml")], None
 
 
+def _write_entity(named) -> None:
+    """An entity's page, in a worker: it reads the passages from the build's site data (committed by then)."""
+    from tei.edition import write_entity_pages
+    from tei.sitedata import SiteData
+
+    settings = _worker["settings"]
+    if "site" not in _worker:  # one connection per worker and build (_start forgets it)
+        _worker["site"] = SiteData(_site_data(settings), read_only=True)
+    write_entity_pages(_renderer(), _worker["site"], settings.html_dir, [named])
+
+
 class _Runner:
     """Maps a worker function over items: in this process for one job, else in a pool of processes."""
 
@@ -252,18 +274,19 @@ class _Runner:
         self.settings = settings
         self.pool: ProcessPoolExecutor | None = None
 
-    def map(self, function, items: list) -> list:
+    def map(self, function, items: list):
+        """The results in the items' order, as they come (the caller never holds them all at once)."""
         if not items:
-            return []
+            return iter(())
         if self.settings.jobs <= 1 or len(items) < PARALLEL_FROM:
             if _worker.get("settings") != self.settings:
                 _start(self.settings)
-            return [function(item) for item in items]
+            return map(function, items)
         if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
             self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
                                             initializer=_start, initargs=(self.settings, os.getpid()))
         chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
-        return list(self.pool.map(function, items, chunksize=chunk))
+        return self.pool.map(function, items, chunksize=chunk)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -299,6 +322,7 @@ def _remove_leftovers(settings: BuildSettings) -> None:
             for path in folder.rglob(".*.tmp"):
                 if path.is_file():
                     path.unlink(missing_ok=True)
+    shutil.rmtree(settings.out / STATE_DIR / "listings", ignore_errors=True)  # state format 1's listings
 
 
 def _unique_names(transcripts: list[Path], result: BuildResult, say) -> list[Path]:
@@ -337,8 +361,8 @@ def _save_state(out: Path, state: dict) -> None:
 
 def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: None) -> BuildResult:
     """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens."""
-    from tei.edition import link, page_name_problem, write_site
-    from tei.files import write_atomic
+    from tei.edition import neighbours, page_name_problem, write_site
+    from tei.sitedata import SiteData
 
     result = BuildResult(documents=len(transcripts))
     lock = _Lock(settings.out)
@@ -357,8 +381,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
         stems = {t.stem for t in transcripts}
         for stem in sorted(set(docs) - stems):
             for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
-                         settings.html_dir / "tei" / f"{stem}.xml", settings.out / STATE_DIR / "listings" / f"{stem}.pickle",
-                         settings.out / STATE_DIR / "drafts" / f"{stem}.html"):
+                         settings.html_dir / "tei" / f"{stem}.xml", _drafts(settings) / f"{stem}.html"):
                 path.unlink(missing_ok=True)
             del docs[stem]
 
@@ -404,9 +427,8 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
         _save_state(settings.out, state)
         result.stages["validate"] = time.perf_counter() - started
 
-        # 3. render: listings (cached per TEI), then the pages whose TEI or neighbours changed, then the site
+        # 3. render: listings (kept per TEI), then the pages whose TEI or neighbours changed, then the site
         started = time.perf_counter()
-        listings_dir = settings.out / STATE_DIR / "listings"
         taken: dict[str, Path] = {}
         paths = {}
         for stem in built:
@@ -418,52 +440,46 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 continue
             taken[stem.casefold()] = path
             paths[stem] = path
-        listings = {}
-        stale = []
-        for stem in paths:
-            cached = listings_dir / f"{stem}.pickle"
-            if "render" not in changed_keys and docs[stem].get("listed") == docs[stem]["tei"] and cached.is_file():
-                try:
-                    listings[stem] = pickle.loads(cached.read_bytes())
-                    continue
-                except Exception:  # an unreadable cache is only a cache: list the document again
-                    pass
-            stale.append(paths[stem])
-        for stem, listing, failure in runner.map(_list_one, stale):
-            if failure is not None:
-                result.failures.append(failure)
-                say(f"{failure.file}: error: {failure.message}")
-                continue
-            listings[stem] = listing
-            write_atomic(listings_dir / f"{stem}.pickle", pickle.dumps(listing, protocol=4))
-            docs[stem]["listed"] = docs[stem]["tei"]
-        ordered = sorted(listings.values(), key=lambda listing: listing.sort_key)
-        jobs = []
-        for i, listing in enumerate(ordered):
-            previous = ordered[i - 1] if i else None
-            following = ordered[i + 1] if i + 1 < len(ordered) else None
-            page_key = [docs[listing.stem]["tei"], previous.stem if previous else None,
-                        previous.title if previous else None, following.stem if following else None,
-                        following.title if following else None]
-            written = docs[listing.stem].get("written") or [None, None]
-            if ("render" in changed_keys or docs[listing.stem].get("page") != page_key
-                    or file_hash(settings.html_dir / f"{listing.stem}.html") != written[0]
-                    or file_hash(settings.html_dir / "tei" / f"{listing.stem}.xml") != written[1]):
-                jobs.append((paths[listing.stem], link(previous), link(following)))  # what the links need
-                docs[listing.stem]["page"] = page_key
-        for stem, written, failure in runner.map(_write_one, jobs):
-            if failure is not None:
-                result.failures.append(failure)
-                say(f"{failure.file}: error: {failure.message}")
-                docs[stem]["page"] = None
-            else:
-                docs[stem]["written"] = written
-        result.rendered = len(jobs)
-        write_site(_renderer(), ordered, settings.html_dir)  # this process's renderer (see _start)
+        with SiteData(_site_data(settings)) as data:
+            with data.db:  # one transaction: a killed build leaves the listings of the build before
+                if "render" in changed_keys:
+                    data.clear()
+                data.keep_only(paths)
+                listed = data.listed_from()
+                stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
+                for stem, listing, failure in runner.map(_list_one, stale):
+                    if failure is not None:
+                        result.failures.append(failure)
+                        say(f"{failure.file}: error: {failure.message}")
+                        data.remove([stem])
+                    else:
+                        data.put(listing, docs[stem]["tei"])
+                data.number()
+            jobs = []
+            for stem, previous, following in neighbours(data):
+                page_key = [docs[stem]["tei"], *(astuple(previous) if previous else (None, None)),
+                            *(astuple(following) if following else (None, None))]
+                written = docs[stem].get("written") or [None, None]
+                if ("render" in changed_keys or docs[stem].get("page") != page_key
+                        or file_hash(settings.html_dir / f"{stem}.html") != written[0]
+                        or file_hash(settings.html_dir / "tei" / f"{stem}.xml") != written[1]):
+                    jobs.append((paths[stem], previous, following))
+                    docs[stem]["page"] = page_key
+            for stem, written, failure in runner.map(_write_one, jobs):
+                if failure is not None:
+                    result.failures.append(failure)
+                    say(f"{failure.file}: error: {failure.message}")
+                    docs[stem]["page"] = None
+                else:
+                    docs[stem]["written"] = written
+            result.rendered = len(jobs)
+            write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
+                       lambda named: list(runner.map(_write_entity, named)))
         state["render"] = keys["render"]
         _save_state(settings.out, state)
         result.stages["render"] = time.perf_counter() - started
     finally:
         runner.close()
+        _forget_site_data()
         lock.release()
     return result

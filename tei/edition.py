@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 import jinja2
@@ -29,11 +29,12 @@ from markupsafe import Markup, escape
 
 from tei.citation import Cited, bibtex, csl_json, reference
 from tei.errors import InputError
-from tei.files import read_input, write_atomic
+from tei.files import read_input, write_atomic, write_if_changed
 from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
 from tei.search import search_index, terms
+from tei.sitedata import SiteData
 from tei.xmlread import parse_tei, tei_name
 
 SITE_TITLE = "Reading edition"
@@ -97,10 +98,11 @@ class Page:
         """What the shared pages need of this document: no text, so a big edition's listings stay small."""
         passages: list[tuple[str, str, str, str, str]] = []
         shown: dict[str, int] = defaultdict(int)
+        walks: dict = {}
         for mention in self.mentions:
             shown[mention.entity.id] += 1
             if shown[mention.entity.id] <= PASSAGES_PER_DOCUMENT:
-                passages.append((mention.entity.id, mention.anchor, *passage(mention.element)))
+                passages.append((mention.entity.id, mention.anchor, *passage(mention.element, walks=walks)))
         return Listing(stem=self.stem, href=self.href, lang=self.lang, title=self.title, date_when=self.date_when,
                        date_html=self.date_html, senders=self.senders, addressees=self.addressees,
                        summary=self.summary, text_lang=self.text_lang, involved=self.involved,
@@ -282,32 +284,17 @@ def _squeeze(text: str) -> str:
     return (" " if text[0].isspace() else "") + inner + (" " if text[-1].isspace() else "")
 
 
-def passage(mention: etree._Element, width: int = 80) -> tuple[str, str, str]:
+def passage(mention: etree._Element, width: int = 80, walks: dict | None = None) -> tuple[str, str, str]:
     """(before, the name, after): the words around a mention within its paragraph (or line, or cell),
-    as the reading view shows them."""
+    as the reading view shows them. `walks`: a dict kept across the mentions of one document, so that
+    a paragraph naming thirty people is walked once, not thirty times."""
     block = next((a for a in mention.iterancestors() if tei_name(a) in _PASSAGE), mention.getparent())
-    pieces: dict[str, list[str]] = {"before": [], "name": [], "after": []}
-    part, skipping = "before", 0
-    for event, el in etree.iterwalk(block, events=("start", "end")):
-        if event == "start":
-            if el is mention:
-                part = "name"
-            if skipping or _skipped_in_reading(el):
-                skipping += 1
-                continue
-            if tei_name(el) == "gap":
-                pieces[part].append(f"⟨{_gap_description(el)}⟩")
-                skipping += 1  # its <desc> is the transcript's wording, not the reading view's
-            elif isinstance(el.tag, str):
-                pieces[part].append(el.text or "")
-        else:
-            if skipping:
-                skipping -= 1
-            if el is mention:
-                part = "after"
-            if el is not block and not skipping:
-                pieces[part].append(el.tail or "")
-    left, name, right = (_squeeze("".join(pieces[k])) for k in ("before", "name", "after"))
+    walks = {} if walks is None else walks
+    if block not in walks:
+        walks[block] = _reading_text(block)
+    text, marks = walks[block]
+    start, end = marks[mention]
+    left, name, right = (_squeeze(part) for part in (text[:start], text[start:end], text[end:]))
     left, right = left.lstrip(), right.rstrip()
     if len(left) > width:
         left = "…" + left[-width:].split(" ", 1)[-1]
@@ -316,9 +303,39 @@ def passage(mention: etree._Element, width: int = 80) -> tuple[str, str, str]:
     return left, name.strip(), right
 
 
+def _reading_text(block: etree._Element) -> tuple[str, dict[etree._Element, list[int]]]:
+    """The block's words as the reading view shows them, and where in them each element's words begin and
+    end (an element's tail is after its end)."""
+    pieces: list[str] = []
+    marks: dict[etree._Element, list[int]] = {}
+    length = skipping = 0
+    for event, el in etree.iterwalk(block, events=("start", "end")):
+        if event == "start":
+            marks[el] = [length, length]
+            if skipping or _skipped_in_reading(el):
+                skipping += 1
+                continue
+            if tei_name(el) == "gap":
+                piece = f"⟨{_gap_description(el)}⟩"
+                skipping += 1  # its <desc> is the transcript's wording, not the reading view's
+            elif isinstance(el.tag, str):
+                piece = el.text or ""
+            else:
+                continue
+        else:
+            if skipping:
+                skipping -= 1
+            marks[el][1] = length
+            if el is block or skipping:
+                continue
+            piece = el.tail or ""
+        pieces.append(piece)
+        length += len(piece)
+    return "".join(pieces), marks
+
+
 @dataclass
 class Passage:
-    page: Listing
     anchor: str
     before: str
     name: str
@@ -328,9 +345,9 @@ class Passage:
 @dataclass
 class EntityEntry:
     entity: Entity
-    pages: list[Listing] = field(default_factory=list)  # in edition order
-    passages: dict[str, list[Passage]] = field(default_factory=dict)  # page stem -> passages quoted
-    more: dict[str, int] = field(default_factory=dict)  # page stem -> mentions not quoted
+    pages: Sequence[Listing]  # the documents naming it, in edition order (read lazily: see tei.sitedata.Pages)
+    passages: Mapping[str, list[Passage]] = field(default_factory=dict)  # page stem -> passages quoted
+    more: Mapping[str, int] = field(default_factory=dict)  # page stem -> mentions not quoted
 
     @property
     def href(self) -> str:
@@ -341,32 +358,7 @@ class EntityEntry:
         return (self.entity.name.casefold(), self.entity.id)
 
 
-def entity_entries(listings: Sequence[Listing], entities: Mapping[str, Entity]) -> dict[str, EntityEntry]:
-    entries: dict[str, EntityEntry] = {}
-    for listing in listings:
-        for kind_ids in listing.involved.values():
-            for ident in kind_ids:
-                entry = entries.setdefault(ident, EntityEntry(entities[ident]))
-                entry.pages.append(listing)
-        for ident, anchor, before, name, after in listing.passages:
-            entries[ident].passages.setdefault(listing.stem, []).append(
-                Passage(listing, anchor, before, name, after))
-        for ident, count in listing.mention_counts.items():
-            if count > PASSAGES_PER_DOCUMENT:
-                entries[ident].more[listing.stem] = count - PASSAGES_PER_DOCUMENT
-    return entries
-
-
-def merge_entities(listings: Sequence[Listing]) -> dict[str, Entity]:
-    """Every document's entity records, one per id (the richer record when two documents differ)."""
-    entities: dict[str, Entity] = {}
-    for listing in listings:
-        for ident, entity in listing.entities.items():
-            entities[ident] = _richer(entities[ident], entity) if ident in entities else entity
-    return entities
-
-
-def _richer(a: Entity, b: Entity) -> Entity:
+def richer(a: Entity, b: Entity) -> Entity:
     """The same id in two documents: keep the entry that says more (more identifiers, then dates)."""
     return b if (len(b.idnos), bool(b.birth or b.death), bool(b.note)) > (len(a.idnos), bool(a.birth or a.death),
                                                                            bool(a.note)) else a
@@ -421,6 +413,18 @@ class Renderer:
     def _render(self, template: str, **values) -> bytes:
         return self.env.get_template(template).render(**values).encode("utf-8")
 
+    def _stream(self, template: str, **values) -> Iterator[bytes]:
+        """A page that grows with the edition, in chunks of about 64 KB."""
+        pending: list[str] = []
+        size = 0
+        for piece in self.env.get_template(template).generate(**values):
+            pending.append(piece)
+            size += len(piece)
+            if size > 65536:
+                yield "".join(pending).encode("utf-8")
+                pending, size = [], 0
+        yield "".join(pending).encode("utf-8")
+
     def render_document(self, page: Page, pager: Markup | None = None) -> bytes:
         if pager is None:
             pager = Markup(self.env.get_template("pager.html").render(page=page))
@@ -439,12 +443,13 @@ class Renderer:
         links = self.env.get_template("pager.html").render(page={"prev": previous, "next": following})
         return draft.replace(slot, links.encode("utf-8"))
 
-    def render_index(self, pages: Sequence[Page], entries: Mapping[str, EntityEntry] | None = None) -> bytes:
+    def render_index(self, pages: Sequence[Listing], entries: Mapping[str, EntityEntry] | None = None
+                     ) -> Iterator[bytes]:
         entries = entries or {}
         facets = {kind: sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
                   for kind in KIND_NAMES}
         years = sorted({p.year for p in pages if p.year})
-        return self._render("index.html", pages=pages, facets=facets, years=years, root="")
+        return self._stream("index.html", pages=pages, facets=facets, years=years, root="")
 
     def render_entities(self, kind: str, entries: Sequence[EntityEntry]) -> bytes:
         return self._render("entities.html", kind=kind, entries=entries, root="")
@@ -475,11 +480,7 @@ class Link:
     title: str
 
 
-def link(listing: Listing | None) -> Link | None:
-    return Link(listing.href, listing.title) if listing is not None else None
-
-
-def write_document(renderer: Renderer, path: Path, previous: Link | Listing | None, following: Link | Listing | None,
+def write_document(renderer: Renderer, path: Path, previous: Link | None, following: Link | None,
                    out_dir: Path, draft: bytes | None = None) -> None:
     """A document's page (from its draft if there is one) and its TEI to download (an InputError if the file
     can no longer be read)."""
@@ -492,17 +493,37 @@ def write_document(renderer: Renderer, path: Path, previous: Link | Listing | No
     write_atomic(out_dir / "tei" / f"{path.stem}.xml", read_input(path, "a TEI file"))
 
 
-def write_site(renderer: Renderer, listings: Sequence[Listing], out_dir: Path) -> None:
-    """The pages made from every document: index, search index, entity lists and pages, and the static files.
-    `listings` in edition order. A page whose bytes are unchanged is not rewritten."""
-    entries = entity_entries(listings, merge_entities(listings))
-    write_if_changed(out_dir / "index.html", renderer.render_index(listings, entries))
-    write_if_changed(out_dir / "search-index.js", search_index((p.href, p.terms) for p in listings))
+def neighbours(data: SiteData) -> Iterator[tuple[str, Link | None, Link | None]]:
+    """(stem, previous, next) of every document, in edition order (after data.number())."""
+    previous = current = None
+    for stem, href, title in data.sequence():
+        if current is not None:
+            yield current[0], previous, Link(href, title)
+            previous = Link(current[1], current[2])
+        current = (stem, href, title)
+    if current is not None:
+        yield current[0], previous, None
+
+
+def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=None) -> None:
+    """The pages made from every document: index, search index, entity lists and pages, and the static files,
+    from the listings in `data` (numbered). A page whose bytes are unchanged is not rewritten.
+    `map_entities(named)`: writes the page of each (entity, number of documents naming it), as
+    write_entity_pages does; a build passes one that spreads them over its workers."""
+    entities = data.merged_entities()
+    entries = {ident: EntityEntry(entities[ident], data.naming(ident, count))
+               for ident, count in data.document_counts()}
+    write_if_changed(out_dir / "index.html", renderer.render_index(data.pages(), entries))
+    write_if_changed(out_dir / "search-index.js",
+                     search_index((listing.href for listing in data.pages()), data.postings()))
     for kind, (_, _, file) in KIND_NAMES.items():
         listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
         write_if_changed(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
-    for entry in entries.values():
-        write_if_changed(out_dir / "entity" / entry.entity.file_name, renderer.render_entity(entry))
+    named = [(entry.entity, len(entry.pages)) for entry in entries.values()]
+    if map_entities is None:
+        write_entity_pages(renderer, data, out_dir, named)
+    else:
+        map_entities(named)
     kept = {entry.entity.file_name for entry in entries.values()}
     if (out_dir / "entity").is_dir():  # entities no document names any more
         for page in (out_dir / "entity").glob("*.html"):
@@ -512,51 +533,50 @@ def write_site(renderer: Renderer, listings: Sequence[Listing], out_dir: Path) -
         write_if_changed(out_dir / name, renderer.static(name))
 
 
-def write_if_changed(path: Path, data: bytes) -> None:
-    """write_atomic, skipped when the file already holds these bytes (a rebuild touches only what changed)."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    write_atomic(path, data)
+def write_entity_pages(renderer: Renderer, data: SiteData, out_dir: Path, batch: Sequence[tuple[Entity, int]]) -> None:
+    """The page of each (entity, number of documents naming it): every document, with passages quoted."""
+    for entity, count in batch:
+        passages = {stem: [Passage(*quoted) for quoted in found] for stem, found in data.passages(entity.id).items()}
+        more = {stem: count - PASSAGES_PER_DOCUMENT for stem, count in data.mention_counts(entity.id).items()
+                if count > PASSAGES_PER_DOCUMENT}
+        entry = EntityEntry(entity, data.naming(entity.id, count), passages, more)
+        write_if_changed(out_dir / "entity" / entity.file_name, renderer.render_entity(entry))
 
 
 def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer | None = None) -> list[InputError]:
     """Write the edition of these TEI files into out_dir (see the module's docstring).
 
-    Two passes, so that no more than one document's text is held at a time: the listings first (which
-    give the order, hence each page's previous and next), then each document's page. A file that cannot
-    be read as TEI is returned as an InputError and skipped; the others still render. The same inputs
-    always give the same bytes.
+    Two passes, so that no more than one document's text is held at a time: the listings first (into
+    an SQLite file, see tei.sitedata; they give the order, hence each page's previous and next), then
+    each document's page. A file that cannot be read as TEI is returned as an InputError and skipped;
+    the others still render. The same inputs always give the same bytes.
     """
     renderer = renderer or Renderer()
     errors: list[InputError] = []
-    listed: list[tuple[Listing, Path]] = []
     taken: dict[str, Path] = {}
     out_dir = Path(out_dir)
-    with tempfile.TemporaryDirectory(prefix="tei-drafts-") as drafts:  # the pages between the two passes
-        for path in map(Path, paths):
-            problem = page_name_problem(path, taken)
-            if problem is not None:
-                errors.append(problem)
-                continue
+    with tempfile.TemporaryDirectory(prefix="tei-render-") as work, SiteData(Path(work) / "site.sqlite") as data:
+        drafts = Path(work)  # the pages between the two passes
+        with data.db:
+            for path in map(Path, paths):
+                problem = page_name_problem(path, taken)
+                if problem is not None:
+                    errors.append(problem)
+                    continue
+                try:
+                    page = renderer.page(path)
+                except InputError as exc:
+                    errors.append(exc)
+                    continue
+                (drafts / f"{path.stem}.html").write_bytes(renderer.draft_document(page))
+                taken[path.stem.casefold()] = path
+                data.put(page.listing())
+            data.number()
+        for stem, previous, following in neighbours(data):
             try:
-                page = renderer.page(path)
-            except InputError as exc:
-                errors.append(exc)
-                continue
-            (Path(drafts) / f"{len(listed)}.html").write_bytes(renderer.draft_document(page))
-            taken[path.stem.casefold()] = path
-            listed.append((page.listing(), path))
-        numbered = sorted(enumerate(listed), key=lambda item: item[1][0].sort_key)
-        listings = [listing for _, (listing, _) in numbered]
-        for i, (number, (listing, path)) in enumerate(numbered):
-            try:
-                write_document(renderer, path, listings[i - 1] if i else None,
-                               listings[i + 1] if i + 1 < len(listings) else None, out_dir,
-                               (Path(drafts) / f"{number}.html").read_bytes())
+                write_document(renderer, taken[stem.casefold()], previous, following, out_dir,
+                               (drafts / f"{stem}.html").read_bytes())
             except InputError as exc:  # gone or changed since it was read
                 errors.append(exc)
-    write_site(renderer, listings, out_dir)
+        write_site(renderer, data, out_dir)
     return errors

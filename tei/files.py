@@ -8,6 +8,7 @@ leaves either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import shutil
 import re
@@ -97,15 +98,39 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers only ever see a complete file."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or chunks of them) to `path` so that readers only ever see a complete file."""
+    _write(path, data, keep_same=False)
+
+
+def write_if_changed(path: Path, data: bytes | Iterable[bytes]) -> bool:
+    """write_atomic, except that a file already holding these bytes is left alone (its mtime too), so that
+    a rebuild touches only what changed. Chunks are compared on disk, never held whole. True if written."""
+    if isinstance(data, bytes):
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
+        return _write(path, data, keep_same=False)
+    return _write(path, data, keep_same=True)
+
+
+def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
+        if keep_same and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            Path(tmp).unlink()
+            return False
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide an edition from the web server
         os.replace(tmp, path)
+        return True
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

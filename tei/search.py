@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 _WORD = re.compile(r"\w+")
 
@@ -19,6 +21,8 @@ _WORD = re.compile(r"\w+")
 def fold(text: str) -> str:
     """Lower case without accents: "Sinkiang", "sinkiang" and "Sínkiang" are one term."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if decomposed.isascii():  # most transcripts: nothing to strip, and the loop below is the slow part
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -26,14 +30,15 @@ def terms(text: str) -> set[str]:
     return set(_WORD.findall(fold(text)))
 
 
-def search_index(documents: Iterable[tuple[str, Iterable[str]]]) -> bytes:
-    """`documents`: (page address, its terms), in the index page's order."""
-    pages: list[str] = []
-    postings: dict[str, list[int]] = {}
-    for number, (href, words) in enumerate(documents):
-        pages.append(href)
-        for term in words:
-            postings.setdefault(term, []).append(number)
-    index = {"pages": pages, "terms": dict(sorted(postings.items()))}
-    body = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
-    return f"window.TEI_SEARCH = {body};\n".encode("utf-8")
+def search_index(hrefs: Iterable[str], postings: Iterable[tuple[str, int]]) -> Iterator[bytes]:
+    """The index as chunks of the script: `hrefs`, the page addresses in the index page's order;
+    `postings`, (term, number of a page that has it) sorted by term and then number. Streamed, so a
+    big edition's index is never held in memory whole."""
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    yield f"window.TEI_SEARCH = {{\"pages\":[{','.join(map(dump, hrefs))}],\"terms\":{{".encode("utf-8")
+    for number, (term, group) in enumerate(groupby(postings, key=itemgetter(0))):
+        numbers = ",".join(str(page) for _, page in group)
+        yield f"{',' if number else ''}{dump(term)}:[{numbers}]".encode("utf-8")
+    yield b"}};\n"
