@@ -361,7 +361,7 @@ def _save_state(out: Path, state: dict) -> None:
 
 def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: None) -> BuildResult:
     """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens."""
-    from tei.edition import neighbours, page_name_problem, write_site
+    from tei.edition import neighbours, page_name_problem, site_files, write_site
     from tei.sitedata import SiteData
 
     result = BuildResult(documents=len(transcripts))
@@ -444,9 +444,12 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
             with data.db:  # one transaction: a killed build leaves the listings of the build before
                 if "render" in changed_keys:
                     data.clear()
-                data.keep_only(paths)
+                removed = data.keep_only(paths)
                 listed = data.listed_from()
                 stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
+                if stale or removed or "render" in changed_keys:  # the shared pages are to be made again: forget
+                    state.pop("site", None)  # them before the listings change, whenever this build may stop
+                    _save_state(settings.out, state)
                 for stem, listing, failure in runner.map(_list_one, stale):
                     if failure is not None:
                         result.failures.append(failure)
@@ -473,8 +476,14 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 else:
                     docs[stem]["written"] = written
             result.rendered = len(jobs)
-            write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
-                       lambda named: list(runner.map(_write_entity, named)))
+            # The shared pages depend on the listings only: with none changed, and the pages as written last
+            # time, they are not made again (entity pages are most of a no-op rebuild's time otherwise).
+            site = state.get("site")
+            if not site or any(file_hash(settings.html_dir / name) != digest for name, digest in site.items()):
+                write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
+                           lambda named: list(runner.map(_write_entity, named)))
+                state["site"] = {str(path.relative_to(settings.html_dir)): file_hash(path)
+                                 for path in site_files(settings.html_dir)}
         state["render"] = keys["render"]
         _save_state(settings.out, state)
         result.stages["render"] = time.perf_counter() - started

@@ -533,6 +533,12 @@ def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=N
         write_if_changed(out_dir / name, renderer.static(name))
 
 
+def site_files(out_dir: Path) -> list[Path]:
+    """The files write_site writes (that are there now)."""
+    names = ["index.html", "search-index.js", *(f"{file}.html" for _, _, file in KIND_NAMES.values()), *STATIC]
+    return [out_dir / name for name in names if (out_dir / name).is_file()] + sorted((out_dir / "entity").glob("*.html"))
+
+
 def write_entity_pages(renderer: Renderer, data: SiteData, out_dir: Path, batch: Sequence[tuple[Entity, int]]) -> None:
     """The page of each (entity, number of documents naming it): every document, with passages quoted."""
     for entity, count in batch:

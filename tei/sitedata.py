@@ -92,10 +92,12 @@ class SiteData:
                             [(stem, ident, count) for ident, count in listing.mention_counts.items()])
         self.db.executemany("INSERT INTO terms VALUES (?, ?)", [(stem, term) for term in listing.terms])
 
-    def keep_only(self, stems) -> None:
-        """Drop the documents not among `stems` (deleted, or no longer readable)."""
+    def keep_only(self, stems) -> int:
+        """Drop the documents not among `stems` (deleted, or no longer readable); returns how many went."""
         keep = set(stems)
-        self.remove([stem for stem in self.listed_from() if stem not in keep])
+        gone = [stem for stem in self.listed_from() if stem not in keep]
+        self.remove(gone)
+        return len(gone)
 
     def remove(self, stems: list[str]) -> None:
         for stem in stems:

@@ -351,6 +351,21 @@ def test_published_files_removed_by_hand_come_back_at_the_next_build(tmp_path):
     assert outputs(out) == files
 
 
+@pytest.mark.parametrize("name", ["html/entity/molotov.html", "html/index.html", "html/search-index.js"])
+def test_a_shared_page_altered_by_hand_is_made_again_though_no_document_changed(tmp_path, name):
+    """A rebuild with no document changed skips the shared pages (index, search, entity pages) only while
+    they hold what the last build wrote."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 3)
+    assert build(src, out)[0].exit_code == 0
+    files = outputs(out)
+    (out / name).write_bytes((out / name).read_bytes() + b"\n/* edited by hand */\n")
+    assert outputs(out) != files
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == files
+
+
 def test_transcripts_with_the_same_name_in_two_folders_are_not_silently_merged(tmp_path):
     """box1/letter.txt and box2/letter.txt (the build reads SOURCES recursively) would both be tei/letter.xml:
     the build must keep both or say that it cannot, never publish one and report success."""
