@@ -10,9 +10,9 @@ Each transcript is made from the pieces the converter has to deal with in real e
   `bare` (25 %), with the small variations it tolerates: a date on the title's line or
   its own block, or none; a title wrapped over two lines; sections left out; empty or
   filled "Document Information" values; extra blank lines; trailing spaces; CRLF line
-  ends; a byte order mark; paragraphs hard-wrapped at 60-76 columns (never inside a
-  bracket, nor the heading and opening lines: the converter does not read those when
-  broken over lines); a whole telegram in capitals;
+  ends; a byte order mark; paragraphs hard-wrapped at 60-76 columns, brackets included
+  (`[2 words\nillegible]`), and a heading in capitals with them (the opening lines after
+  it are short); a whole telegram in capitals;
 - cables, paraphrases, memoranda of conversation, letters and long reports, with the
   lines that open and close them (heading, classification, precedence, number,
   dateline, received line, FROM ... TO address, signature);
@@ -21,7 +21,8 @@ Each transcript is made from the pieces the converter has to deal with in real e
   10 KB, 10 % up to 40 KB, 2 % up to 150 KB; document 7 of every thousand is 150 KB;
 - every editorial convention of converters/conventions.toml (gaps of each reason,
   unclear words, conjectures, [sic], supplied words, completed names, regularised
-  names, editors' notes, quote ... unquote), and a few brackets no convention matches;
+  names, editors' notes, quote ... unquote), and a few brackets no convention matches
+  or that are unbalanced, anywhere in a paragraph;
 - people, places and organisations drawn from sources/authority/*.csv in all their
   variants (with titles, possessives, initials, in capitals, role phrases such as
   "the President"), and names the authority does not know;
@@ -85,23 +86,23 @@ GAPS = {
     "missing": ["[…]", "[...]", "[text missing]", "[2 words missing]", "[one line missing]", "[word missing]"],
     "damage": ["[page torn]", "[damaged]", "[hole in the paper]", "[water damage]", "[text damaged]", "[torn]"],
     "not-declassified": ["[not declassified]", "[redacted]", "[1½ lines not declassified]", "[2 words redacted]",
-                         "[one sentence not declassified]", "[excised]"],
+                         "[one sentence not declassified]", "[excised]", "[name not declassified]",
+                         "[less than 1 line not declassified]"],
     "unclear": ["[unclear]", "[word unclear]", "[words unclear]"],
 }
 NOT_DECLASSIFIED_PARAGRAPHS = ["[1 paragraph not declassified]", "[3 paragraphs not declassified]",
                                "[2½ lines not declassified]", "[one page not declassified]",
-                               "[4 lines not declassified]"]
+                               "[4 lines not declassified]", "[1 paragraph (6 lines) not declassified]"]
 NOTE_WORDS = ["[File copy not signed]", "[Attachment]", "[Enclosure]", "[Enclosure 2]", "[Not printed.]", "[Initialed]",
               "[Handwritten marginal note: Agree.]", "[Translation]", "[Signature illegible]", "[Annex]"]
 NOTES = ["[Here follows a discussion of {Pl}, not printed.]",
          "[The remainder of this telegram was garbled in transmission.]", "[Notation on the original by {P}: Seen.]",
          "[Here follows the text of the communiqué, not printed.]", "[The last page of the original is missing.]",
          "[Sent to the Department as telegram {N}; repeated to {Pl}.]"]
-# Brackets no convention matches, put at the end of a paragraph (an unclosed `[` would swallow the marks after
-# it): a footnote number, a letter, an unclosed or nested bracket, a closing one alone, and FRUS's own way of
-# giving the extent of a passage not declassified, which the not-declassified rule does not read.
-KEPT_AS_TEXT = [" [3]", " [A]", " (see [para 2 above", " [[sic]]", " see para 4]",
-                " [1 paragraph (6 lines) not declassified]"]
+# Brackets no convention matches, after any sentence of a paragraph (the marks after an unclosed `[` are still
+# read), one to a paragraph (an unclosed `[` and a lone `]` after it would be read as one bracket): a footnote
+# number, a letter, an unclosed or nested bracket, a closing one alone.
+KEPT_AS_TEXT = [" [3]", " [A]", " (see [para 2 above", " [[sic]]", " see para 4]"]
 FUNCTION_WORDS = {"the", "a", "to", "of", "and", "that", "is", "was", "be", "in", "on", "by", "he", "it", "not"}
 COMPLETED_NAME = ["{X} informed me that the {O} had accepted the formula.", "I have seen {X} and will report further.",
                   "{X} told me that he would return to {Pl} on {MD}.", "{X} was present throughout the talks."]
@@ -412,6 +413,7 @@ class Writer:
             lines.append(f"REPORT ON THE SITUATION IN {place.upper()}")
         elif self.layout == "bare":
             lines.append(f"{self.kind.capitalize()} from {self.sender.name}")
+        self.heading = lines[0] if lines else None
         if self.kind in ("telegram", "paraphrase", "report") and r.random() < 0.7:
             lines.append(r.choice(CLASSIFICATIONS))
         if self.kind == "telegram":
@@ -420,11 +422,8 @@ class Writer:
             if r.random() < 0.4:
                 lines.append(r.choice([f"No. {r.randint(1, 2999)}", f"Telegram No. {r.randint(1, 999)}",
                                        f"NR. {r.randint(1, 99)}"]))
-        # A heading in mixed case is not a heading in the citation-page and web-page layouts (only `bare` takes
-        # its first line as one), so the lines after it are paragraphs, and `[Moscow,]` there is kept as text.
-        read_as_front = self.layout == "bare" or not lines or re.fullmatch(r"[^a-z\n]{3,200}", lines[0])
         if self.date and self.kind != "paraphrase" and r.random() < 0.75:
-            lines.append(self.dateline(place, bracket=bool(read_as_front)))
+            lines.append(self.dateline(place))
             if self.kind == "telegram" and r.random() < 0.4:
                 received = self.date + datetime.timedelta(days=r.randint(0, 2))
                 lines.append(f"[Received {MONTHS[received.month - 1]} {received.day}—{r.choice(TIMES)}]")
@@ -442,12 +441,12 @@ class Writer:
             lines.append(f"Dear {r.choice(['Mr.', 'General', 'Ambassador'])} {self.addressee.short}:")
         return lines
 
-    def dateline(self, place: str, bracket: bool = True) -> str:
+    def dateline(self, place: str) -> str:
         r, d = self.rng, self.date
         month = MONTHS[d.month - 1]
         when = f"{month} {d.day}, {d.year}" if r.random() < 0.8 else f"{d.day} {month} {d.year}"
         hour = r.choice(["", "", "—1 p.m", "—midnight", ", 9 a.m"])
-        if "dateline-place" in self.wanted and bracket:
+        if "dateline-place" in self.wanted:
             self.plan.conventions["dateline-place"] += 1
             return f"[{place},] {when}{hour}."
         return f"{place}, {when}{hour}."
@@ -511,8 +510,12 @@ class Writer:
             paragraphs[p].insert(r.randint(0, len(paragraphs[p])), sentence)
             return True
         if name == "kept-as-text":
-            p = r.randrange(len(paragraphs))
-            paragraphs[p][-1] += r.choice(KEPT_AS_TEXT)
+            free = [p for p in range(len(paragraphs)) if p not in self.kept]
+            if not free:
+                return False
+            p = r.choice(free)
+            self.kept.add(p)
+            paragraphs[p][r.randrange(len(paragraphs[p]))] += r.choice(KEPT_AS_TEXT)
             return True
         if not spots:
             return False
@@ -607,7 +610,8 @@ class Writer:
             paragraphs.append(paragraph)
             size += sum(len(s.encode()) + 1 for s in paragraph) + 2
         numbered = self.kind == "report" and r.random() < 0.6
-        last = ["kept-as-text"] if "kept-as-text" in self.wanted else []  # at the end of a paragraph, after the rest
+        last = ["kept-as-text"] if "kept-as-text" in self.wanted else []  # after the rest: in no mark's way
+        self.kept: set[int] = set()  # the paragraphs holding one
         for name in sorted(self.wanted - {"dateline-place", "kept-as-text"}) + last:
             uses = 1 + int(r.random() * self.target / 12_000)
             for _ in range(uses):
@@ -652,8 +656,9 @@ class Writer:
         if wrap:
             width = r.randint(60, 76)
             variations.append("hard-wrapped")
-            # Only the paragraphs: a heading in capitals wrapped over two lines is no longer read as the heading,
-            # and the opening lines after it become paragraphs (`[Moscow,]` in the dateline is then kept as text).
+            # The paragraphs and a heading in capitals (the converter reads a heading in mixed case on one line).
+            if front and front[0] == self.heading and not re.search(r"[a-z]", front[0]):
+                front = [_wrap(front[0], width)] + front[1:]
             paragraphs = [_wrap(b, width) for b in paragraphs]
         blocks = front + paragraphs + closing
         if self.capitals:
@@ -737,9 +742,8 @@ class Writer:
 
 
 def _wrap(text: str, width: int) -> str:
-    """Hard-wrapped at `width`, but never inside a bracket: the converter keeps `[2 words\nillegible]` as text."""
-    protected = re.sub(r"\[[^\]\n]*\]", lambda m: m.group().replace(" ", "\x00"), text)
-    return textwrap.fill(protected, width, break_long_words=False, break_on_hyphens=False).replace("\x00", " ")
+    """Hard-wrapped at `width`, inside brackets too (`[2 words\nillegible]`); never inside a word."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _roman(number: int) -> str:

@@ -6,7 +6,9 @@ in the element; the delimiters are recorded in `@rend` (`brackets`, `braces`,
 …); a marker that qualifies the word before it (`[sic]`, `[?]`) is kept
 literally in a `metamark`. So `tei text` writes every mark back as it was.
 A bracket no convention matches, and an unbalanced or nested bracket, is left in
-the text as written and reported.
+the text as written and reported; a stray bracket does not stop the marks after it
+from being read. A bracket wrapped over a line end (`[2 words\nillegible]`,
+`[ILLEG-\nIBLE]`) is read as if on one line; its words stay as written.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Decision:
     decision: str
     why: str
     level: str = "review"
+    rule: str = ""  # the convention that decided (a review)
 
 
 _REND = {"square": "brackets", "braces": "braces", "angle": "angle", "parens": "parens"}
@@ -93,7 +96,7 @@ def bracket_spans(text: str, conv: Conventions, context: str | None = None) -> t
     for start, end, problem in _brackets(text, conv.open, conv.close):
         source = text[start:end]
         if problem:
-            decisions.append(Decision(start, source, "kept as text", problem, "warning"))
+            decisions.append(Decision(start, _stray(text, start, end, conv), "kept as text", problem, "warning"))
             continue
         found = _classify(text, start, end, conv, context)
         if isinstance(found, str):
@@ -102,7 +105,8 @@ def bracket_spans(text: str, conv: Conventions, context: str | None = None) -> t
         mark, new = found
         spans.extend(new)
         if mark.review:
-            decisions.append(Decision(new[0].start, text[new[0].start:end], describe(text, new), mark.description))
+            decisions.append(Decision(new[0].start, text[new[0].start:end], describe(text, new), mark.description,
+                                      rule=mark.name))
     return spans, decisions
 
 
@@ -115,25 +119,43 @@ def describe(text: str, spans: list[Span]) -> str:
 
 
 def _brackets(text: str, open_: str, close: str):
-    """(start, end, problem) for each top-level bracket pair; problem names an unbalanced or nested one."""
-    depth, start = 0, 0
+    """(start, end, problem) for each top-level bracket pair, in order; problem names a nested pair, or a
+    bracket without its partner (then only that character). Brackets pair from the innermost out, so an
+    opening bracket that is never closed leaves the pairs after it whole."""
+    found, opened, pairs = [], [], []  # opened: [start, holds a pair]; pairs: (start, end, enclosing start, nested)
     for i, char in enumerate(text):
         if char == open_:
-            if depth == 0:
-                start = i
-            depth += 1
+            opened.append([i, False])
         elif char == close:
-            if depth == 0:
-                yield i, i + 1, f"closing {close!r} without an opening {open_!r}; kept as text"
+            if not opened:
+                found.append((i, i + 1, f"closing {close!r} without an opening {open_!r}; kept as text"))
                 continue
-            depth -= 1
-            if depth == 0:
-                if open_ in text[start + 1: i]:
-                    yield start, i + 1, f"nested brackets {text[start:i + 1]!r}; kept as text"
-                else:
-                    yield start, i + 1, None
-    if depth:
-        yield start, len(text), f"{open_!r} is never closed; kept as text"
+            start, nested = opened.pop()
+            if opened:
+                opened[-1][1] = True
+            pairs.append((start, i + 1, opened[-1][0] if opened else None, nested))
+    found += [(start, start + 1, f"{open_!r} is never closed; kept as text") for start, _ in opened]
+    # a pair inside another pair is reported with it; one inside a bracket never closed is read on its own
+    closed = {start for start, _, _, _ in pairs}
+    found += [(start, end, f"nested brackets {text[start:end]!r}; kept as text" if nested else None)
+              for start, end, around, nested in pairs if around not in closed]
+    yield from sorted(found)
+
+
+def _stray(text: str, start: int, end: int, conv: Conventions) -> str:
+    """What a warning shows of a bracket kept as text: a pair whole, a lone bracket with the words up to the
+    next bracket on its line (the pairs after an unclosed bracket are read on their own)."""
+    if end - start > 1 or text[start] != conv.open:
+        return text[start:end]
+    rest = re.match(rf"[^{re.escape(conv.open + conv.close)}\n]*", text[end:]).group()
+    return (text[start] + rest).rstrip()
+
+
+def _extent(groups: dict) -> list[tuple[str, str]]:
+    """@quantity and @unit from the groups `quantity` and `unit`; @extent, a size in words
+    (`less than 1 line`, the `(6 lines)` of `1 paragraph (6 lines)`), from a group `extent` or `extent_…`."""
+    described = [" ".join(v.split()) for k, v in groups.items() if k.startswith("extent") and v]
+    return _quantity(groups) + [("extent", d) for d in described[:1]]
 
 
 def _quantity(groups: dict) -> list[tuple[str, str]]:
@@ -161,9 +183,15 @@ def _word_before(text: str, start: int) -> tuple[int, int] | None:
     return (match.start(1), match.end(1)) if match else None
 
 
+def _one_line(inner: str) -> str:
+    """A bracket's words as the conventions read them: a bracket wrapped by the line length is read as on one
+    line, and a word hyphenated at the line end as one word (`ILLEG-\nIBLE`: `ILLEGIBLE`)."""
+    return " ".join(re.sub(r"(?<=\w)-[ \t]*\n\s*(?=\w)", "", inner).split())
+
+
 def _classify(text: str, start: int, end: int, conv: Conventions, context: str | None):
     """(mark, spans) for the first convention that applies, or a reason it is kept as text."""
-    inner = text[start + 1:end - 1].strip()
+    inner = _one_line(text[start + 1:end - 1])
     before = text[:start]
     rend = ("rend", conv.rend)
     content = Part(start + 1, end - 1)
@@ -174,7 +202,7 @@ def _classify(text: str, start: int, end: int, conv: Conventions, context: str |
         if mark.after is not None and not (before[-1:].isspace() and mark.after.search(before.rstrip())):
             continue
         if mark.encode == "gap":
-            attrs = (("reason", mark.reason or "illegible"), *_quantity(match.groupdict()), rend)
+            attrs = (("reason", mark.reason or "illegible"), *_extent(match.groupdict()), rend)
             return mark, [Span(start, end, "gap", attrs, (Part(start + 1, end - 1, "desc"),), 30, mark.name)]
         if mark.encode == "unclear":
             attrs = (("reason", mark.reason or "illegible"), rend)

@@ -18,7 +18,7 @@ from tei.layout import Profile, detect, profiles, read_layout
 from tei.candidates import candidate_spans, recogniser_tool, surnames, uses_spacy
 from tei.names import RoleReader, gazetteer, name_spans
 from tei.structure import Part, cable_rules, classify
-from tei.weave import NAME_TAGS, weave
+from tei.weave import NAME_TAGS, is_word_mark, weave
 
 OPENER_KINDS = ("classification", "precedence", "number", "address", "dateline", "received")
 CLASSIFICATIONS = ("top secret", "secret", "confidential", "restricted", "unclassified")
@@ -93,12 +93,17 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
                 review.append(ReviewItem(str(path), line_of(span.start), block_text[span.start:span.end],
                                          f"{span.tag} candidate", f"not in the authority; found by the "
                                          f"{span.rule.split('-', 1)[1]} rule in: {_context(block_text, span)}"))
-        # a choice the weaver widened to a whole name (`Port Arthur [Lüshun]`) is reviewed as woven
+        # a mark the weaver widened to a whole name (`Port Arthur [Lüshun]`, `Chiang Kai-shek's [?]`) is
+        # reviewed as woven
         choices = {s.end: s for s in woven if s.tag == "choice"}
         for d in decisions:
-            choice = choices.get(d.offset + len(d.source)) if d.decision.startswith("choice") else None
-            source, decision = (block_text[choice.start:choice.end], describe(block_text, [choice])) if choice \
-                else (d.source, d.decision)
+            if d.decision.startswith("choice"):
+                widened = choices.get(d.offset + len(d.source))
+            else:
+                widened = next((s for s in woven if s.rule == d.rule and is_word_mark(s)
+                                and s.start < d.offset < s.end), None)
+            source, decision = (block_text[widened.start:d.offset + len(d.source)], describe(block_text, [widened])) \
+                if widened else (d.source, d.decision)
             review.append(ReviewItem(str(path), line_of(d.offset), source, decision, d.why, d.level))
         for dropped in dropped_spans:
             if dropped.tag not in NAME_TAGS and dropped.tag not in ("date", "q"):

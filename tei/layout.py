@@ -59,7 +59,8 @@ class Profile:
     body_after: str | None
     body_before: str | None
     summary_last: bool
-    heading: str  # "capitals": a line in capitals; "first-line": any single first line
+    heading: str  # "capitals": a line in capitals; "title-line": that, or a title line in mixed case;
+    #               "first-line": any single first line (see tei.structure)
     title_from_heading: bool
     conventions: str  # the editorial conventions file in converters/, without .toml
 

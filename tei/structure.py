@@ -17,6 +17,7 @@ from tei.resources import converters_dir
 @dataclass(frozen=True)
 class CableRules:
     heading: re.Pattern
+    title_line: re.Pattern
     front: tuple[tuple[str, re.Pattern], ...]
     back: tuple[tuple[str, re.Pattern], ...]
     address: re.Pattern
@@ -31,6 +32,7 @@ def cable_rules() -> CableRules:
     corr = data["correspondence"]
     return CableRules(
         heading=re.compile(data["heading"]),
+        title_line=re.compile(data["title_line"]),
         front=tuple((f["kind"], re.compile(f["pattern"])) for f in data["front"]),
         back=tuple((b["kind"], re.compile(b["pattern"])) for b in data["back"]),
         address=re.compile(corr["address"]),
@@ -50,17 +52,29 @@ def _kind(block: Block, rules: tuple[tuple[str, re.Pattern], ...]) -> str | None
     return next((kind for kind, pattern in rules if pattern.fullmatch(block.text)), None)
 
 
+def _is_heading(blocks: list[Block], heading: str, rules: CableRules) -> bool:
+    """Whether the first block is the heading, by the profile's `heading`: "capitals" (a line in capitals),
+    "title-line" (that, or one line in mixed case that reads as a title) or "first-line" (any one line)."""
+    first = blocks[0]
+    kind = _kind(first, rules.front)
+    if kind not in (None, "address"):
+        return False  # one of the short marker lines; an address-like heading ("TELEGRAM FROM X TO Y") is one
+    if rules.heading.fullmatch(first.text):
+        return True
+    if len(blocks) < 2 or "\n" in first.text:
+        return False
+    if heading == "first-line":
+        return True
+    return heading == "title-line" and kind is None and bool(rules.title_line.fullmatch(first.text))
+
+
 def classify(blocks: list[Block], heading: str = "capitals") -> list[Part]:
     """Label each body block with its part of a cable (or `p`)."""
     rules = cable_rules()
     parts: list[Part] = []
     rest = list(blocks)
-    # The first block is the heading unless it is one of the short marker lines; an address-like
-    # heading ("TELEGRAM FROM X TO Y") is still the heading.
-    if rest and _kind(rest[0], rules.front) in (None, "address"):
-        first = rest[0]
-        if rules.heading.fullmatch(first.text) or (heading == "first-line" and "\n" not in first.text and len(rest) > 1):
-            parts.append(Part("head", rest.pop(0)))
+    if rest and _is_heading(rest, heading, rules):
+        parts.append(Part("head", rest.pop(0)))
     while rest and (kind := _kind(rest[0], rules.front)):
         parts.append(Part(kind, rest.pop(0)))
     closing = []

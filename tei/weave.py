@@ -36,8 +36,11 @@ def resolve(spans: list[Span], text: str) -> tuple[list[Span], list[Span]]:
 
 def _widen_names(spans: list[Span], text: str) -> list[Span]:
     """A name that is the historical form in a `choice` (`Darien [Dalian]`), or the supplied end of a name
-    given by initials (`T. V. [Soong]`), is widened to hold the whole."""
+    given by initials (`T. V. [Soong]`), is widened to hold the whole; so is a marked word that ends a name
+    of several words (`Chiang Kai-shek's [?]`)."""
     spans = [_choice_from_name(s, spans) if s.tag == "choice" else s for s in spans]
+    names = [s for s in spans if s.tag in NAME_TAGS]
+    spans = [_word_mark_over_name(s, names) if is_word_mark(s) else s for s in spans]
     marks = [s for s in spans if s.tag in ("choice", "supplied")]
     widened = []
     for span in spans:
@@ -65,6 +68,22 @@ def _choice_from_name(choice: Span, spans: list[Span]) -> Span:
             return Span(name.start, choice.end, "choice", choice.attrs, (Part(name.start, orig.end, "orig"), reg),
                         choice.priority, choice.rule)
     return choice
+
+
+def is_word_mark(span: Span) -> bool:
+    """A mark around a word that a marker after it qualifies: the `sic` of `word [sic]`, the `unclear` of
+    `word[?]` (an `unclear` of a bracket's own words has them as its parts)."""
+    return span.tag in ("sic", "unclear") and not span.parts
+
+
+def _word_mark_over_name(mark: Span, names: list[Span]) -> Span:
+    """`Chiang Kai-shek's [?]` doubts the word `Kai-shek's`, which the name `Chiang Kai-shek` crosses: the mark
+    holds the whole name, as `Stalin's [?]` holds `Stalin` (a word that is the whole end of a name, as in
+    `Chiang Kai-shek[?]`, stays inside it)."""
+    starts = [n.start for n in names if n.start < mark.start < n.end < mark.end]
+    if not starts:
+        return mark
+    return Span(min(starts), mark.end, mark.tag, mark.attrs, mark.parts, mark.priority, mark.rule)
 
 
 def _conflict(span: Span, other: Span) -> bool:

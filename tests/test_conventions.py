@@ -59,6 +59,17 @@ ROWS = [
     ("fraction-not-declassified", "He said [1\u00bd lines not declassified] today",
      '<gap reason="sensitive" quantity="1.5" unit="lines" rend="brackets">'
      "<desc>1\u00bd lines not declassified</desc></gap>"),
+    # FRUS's forms: the extent in parentheses, and what kind of words were withheld
+    ("paragraph-not-declassified", "He said [1 paragraph (6 lines) not declassified] today",
+     '<gap reason="sensitive" quantity="1" unit="paragraphs" extent="6 lines" rend="brackets">'
+     "<desc>1 paragraph (6 lines) not declassified</desc></gap>"),
+    ("lines-not-declassified", "He said [2 lines not declassified] today",
+     '<gap reason="sensitive" quantity="2" unit="lines" rend="brackets"><desc>2 lines not declassified</desc></gap>'),
+    ("name-not-declassified", "He met [name not declassified] in Moscow",
+     '<gap reason="sensitive" rend="brackets"><desc>name not declassified</desc></gap>'),
+    ("less-than-a-line-not-declassified", "He said [less than 1 line not declassified] today",
+     '<gap reason="sensitive" extent="less than 1 line" rend="brackets">'
+     "<desc>less than 1 line not declassified</desc></gap>"),
     ("sic-word", "to freely import and export [sic].",
      '<sic>export</sic> <metamark function="sic">[sic]</metamark>.'),
     ("sic-upper", "the goverment [SIC] said", '<sic>goverment</sic> <metamark function="sic">[SIC]</metamark>'),
@@ -66,6 +77,19 @@ ROWS = [
      '"<sic>free port under joint</sic>" <metamark function="sic">[sic]</metamark>'),
     ("unclear-word", "met at Yenan[?] in June",
      '<placeName ref="#yanan"><unclear>Yenan</unclear></placeName><metamark function="unclear">[?]</metamark>'),
+    # a name with a possessive: the doubted word holds the whole name, whether of one word or several
+    ("unclear-possessive", "Stalin's [?] views",
+     '<unclear><persName ref="#stalin">Stalin</persName>\'s</unclear> <metamark function="unclear">[?]</metamark>'),
+    ("unclear-names-possessive", "Chiang Kai-shek's [?] views",
+     '<unclear><persName ref="#chiang">Chiang Kai-shek</persName>\'s</unclear> '
+     '<metamark function="unclear">[?]</metamark>'),
+    ("unclear-possessive-after", "Molotov [?]'s views",
+     '<persName ref="#molotov"><unclear>Molotov</unclear></persName> <metamark function="unclear">[?]</metamark>\'s'),
+    ("unclear-names-possessive-after", "Chiang Kai-shek [?]'s views",
+     '<persName ref="#chiang">Chiang <unclear>Kai-shek</unclear></persName> '
+     '<metamark function="unclear">[?]</metamark>\'s'),
+    ("sic-names-possessive", "T. V. Soong's [sic] views",
+     '<sic><persName ref="#soong">T. V. Soong</persName>\'s</sic> <metamark function="sic">[sic]</metamark>'),
     ("conjecture", "the [railway?] agreement",
      '<unclear cert="low" rend="brackets">railway<metamark function="query">?</metamark></unclear>'),
     ("unclear", "the [unclear] agreement", '<unclear reason="illegible" rend="brackets"><desc>unclear</desc></unclear>'),
@@ -82,6 +106,15 @@ ROWS = [
     ("note-here-follows", "He read it. [Here follows the text of the agreement.]",
      '<note type="editorial" rend="brackets">Here follows the text of the agreement.</note>'),
     ("note-attachment", "See below. [Attachment]", '<note type="editorial" rend="brackets">Attachment</note>'),
+    # a bracket wrapped by the line length, with or without a hyphen: the words stay as written
+    ("illegible-wrapped", "the [ILLEG-\nIBLE] word",
+     '<gap reason="illegible" rend="brackets"><desc>ILLEG- IBLE</desc></gap>'),
+    ("counted-wrapped", "he [2 words\nillegible] it",
+     '<gap reason="illegible" quantity="2" unit="words" rend="brackets"><desc>2 words illegible</desc></gap>'),
+    ("regularised-wrapped", "the port of Darien [Da-\nlian] is",
+     '<placeName ref="#dalian"><choice rend="brackets"><orig>Darien</orig><reg>Da- lian</reg></choice></placeName>'),
+    ("not-declassified-wrapped", "He said [1 paragraph (6\nlines) not declassified] today",
+     '<gap reason="sensitive" quantity="1" unit="paragraphs" extent="6 lines" rend="brackets">'),
     ("quote-lower", "avoid the term quote lease unquote but", "quote <q>lease</q> unquote"),
     ("quote-upper", "SAID QUOTE WE WILL NOT YIELD UNQUOTE TODAY", "QUOTE <q>WE WILL NOT YIELD</q> UNQUOTE"),
 ]
@@ -116,6 +149,29 @@ def test_unclassifiable_brackets_stay_as_text_and_are_reported(body, message, au
     [warning] = converted.warnings
     assert warning.path == str(source) and warning.line == 5 and message in warning.why
     assert str(warning).startswith(f"{source}:5: warning:")
+
+
+def test_a_stray_bracket_is_reported_and_the_later_marks_still_read(authority, tmp_path):
+    body = "First line of it.\nSee [para 2 above: the [ILLEGIBLE] word,\nexport [sic] and Darien [Dalian]."
+    converted, source = convert("First paragraph.\n\n" + body, authority, tmp_path)
+    xml = plain(converted.tree.findall(f".//{{{TEI}}}body//{{{TEI}}}p")[-1])
+    assert xml.startswith("First line of it. See [para 2 above: the ")  # the stray bracket stays as text
+    assert '<gap reason="illegible" rend="brackets"><desc>ILLEGIBLE</desc></gap>' in xml
+    assert '<sic>export</sic> <metamark function="sic">[sic]</metamark>' in xml
+    assert '<choice rend="brackets"><orig>Darien</orig><reg>Dalian</reg></choice>' in xml
+    assert blocks(etree.ElementTree(converted.tree))[-1] == " ".join(body.split())
+    [warning] = converted.warnings
+    assert warning.path == str(source) and warning.line == 6 and "never closed" in warning.why
+    assert warning.source == "[para 2 above: the"
+    assert str(warning).startswith(f"{source}:6: warning:")
+
+
+def test_a_mark_widened_to_a_whole_name_is_reviewed_as_woven(authority, tmp_path):
+    converted, _ = convert("He doubted Chiang Kai-shek's [?] views.", authority, tmp_path)
+    assert converted.warnings == []
+    [item] = [i for i in converted.review if "[?]" in i.source]
+    assert (item.line, item.source) == (3, "Chiang Kai-shek's [?]")
+    assert item.decision == "unclear around “Chiang Kai-shek's”"
 
 
 def test_the_header_states_the_conventions_applied(authority, tmp_path):

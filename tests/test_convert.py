@@ -162,3 +162,63 @@ def test_cable_parts_of_a_telegram(authority):
     assert one(sent, "t:placeName/@ref") == "#chongqing" and one(sent, "t:date/@when") == "1945-08-14"
     assert one(tree, "//t:gap[@unit='words']/@quantity") == "2"
     assert text(one(tree, "//t:supplied[@reason='omitted']")) == "the"
+
+
+# The same cable body in each layout: the metadata around it as each archive's export gives it.
+LAYOUTS = {
+    "citation-page": "July 3, 1945\n**Cable from Harriman**\n\nCitation:\n\n\"Cable from Harriman\", July 3, 1945.\n\n"
+                     "Contents:\n\nTranscript - English\n\n{body}\n",
+    "web-page": "Skip to content\n\nJuly 1945\n\nCable from Harriman\n\n{body}\n\nHarriman reports on Soong.\n\n"
+                "Document Information\n\nLibrary of Congress.\n",
+    "bare": "{body}\n",
+}
+
+
+def convert_in(layout: str, body: str, authority, tmp_path):
+    source = tmp_path / f"{layout}.txt"
+    source.write_text(LAYOUTS[layout].format(body=body), encoding="utf-8")
+    converted = convert_text(read_transcript(source), source, authority)
+    assert converted.profile.name == layout
+    return converted, etree.ElementTree(converted.tree)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("heading", ["PARAPHRASE OF NAVY CABLE JULY 3, 1945,\nFROM MOSCOW",
+                                     "TELEGRAM FROM THE AMBASSADOR IN THE SOVIET UNION TO THE SECRETARY OF\nSTATE"])
+def test_a_heading_in_capitals_wrapped_over_two_lines_is_the_heading(layout, heading, authority, tmp_path):
+    body = f"{heading}\n\nTOP SECRET\n\n[Moscow,] July 3, 1945.\n\nThis morning I called on Soong."
+    converted, tree = convert_in(layout, body, authority, tmp_path)
+    div = one(tree, "//t:body/t:div")
+    assert text(one(div, "t:head")) == " ".join(heading.split())
+    assert text(one(div, "t:opener/t:seg[@type='classification']")) == "TOP SECRET"
+    assert text(one(div, "t:opener/t:dateline/t:supplied")) == "Moscow,"
+    assert [text(p) for p in div.xpath("t:p", namespaces=NS)] == ["This morning I called on Soong."]
+    assert converted.warnings == []
+    if layout == "bare":  # the heading is the title when the layout has no other
+        assert text(one(tree, "//t:titleStmt/t:title")) == " ".join(heading.split())
+
+
+@pytest.mark.parametrize("layout", ["citation-page", "web-page"])
+@pytest.mark.parametrize("heading", ["Memorandum of Conversation, by the Ambassador in the Soviet Union",
+                                     "Memorandum by Henry Morgenthau, Jr.", "Letter from Harriman to Hopkins"])
+def test_a_heading_in_mixed_case_is_the_heading(layout, heading, authority, tmp_path):
+    body = (f"{heading}\n\n[Moscow,] July 3, 1945.\n\n"
+            "Participants: Generalissimo Stalin; Mr. Molotov.\n\nThe Generalissimo opened the talk.")
+    converted, tree = convert_in(layout, body, authority, tmp_path)
+    div = one(tree, "//t:body/t:div")
+    assert text(one(div, "t:head")) == heading
+    assert text(one(div, "t:opener/t:dateline/t:supplied")) == "Moscow,"
+    assert one(div, "t:opener/t:dateline/t:date/@when") == "1945-07-03"
+    assert len(div.xpath("t:p", namespaces=NS)) == 2
+    assert text(one(tree, "//t:titleStmt/t:title")) == "Cable from Harriman"  # the page's own title stays
+    assert converted.warnings == []
+
+
+@pytest.mark.parametrize("layout", ["citation-page", "web-page"])
+@pytest.mark.parametrize("first", ["Soong hopes to see Stalin tonight.", "Dear Mr. Secretary:",
+                                   "1. The Generalissimo opened the talk", "See the attached note [A]",
+                                   "From Harriman to Hopkins"])
+def test_a_first_line_that_reads_as_a_sentence_is_no_heading(layout, first, authority, tmp_path):
+    _, tree = convert_in(layout, f"{first}\n\nThe Generalissimo opened the talk.", authority, tmp_path)
+    assert not tree.xpath("//t:body//t:head", namespaces=NS)
+    assert text(tree.xpath("//t:body//t:p", namespaces=NS)[0]) == first
