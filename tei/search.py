@@ -21,9 +21,14 @@ _WORD = re.compile(r"\w+")
 def fold(text: str) -> str:
     """Lower case without accents: "Sinkiang", "sinkiang" and "Sínkiang" are one term."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    if decomposed.isascii():  # most transcripts: nothing to strip, and the loop below is the slow part
-        return decomposed
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ASCII.sub(_strip_marks, decomposed)  # only the rare non-ASCII runs are looked at char by char
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _strip_marks(run: re.Match) -> str:
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
 
 
 def terms(text: str) -> set[str]:
