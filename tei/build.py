@@ -230,13 +230,19 @@ def _site_data(settings: BuildSettings) -> Path:
 def _list_one(path: Path):
     """(stem, listing or None, failure); the page's draft is kept for the pages' pass."""
     from tei.files import write_atomic
+    from tei.xmlread import too_large
 
     try:
         page = _renderer().page(path)
+        draft, listing = _renderer().draft_document(page), page.listing()
     except InputError as exc:
         return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
-    write_atomic(_drafts(_worker["settings"]) / f"{path.stem}.html", _renderer().draft_document(page))
-    return path.stem, page.listing(), None
+    except MemoryError:  # read, but its page too large to make in this process's memory
+        page = None
+        exc = too_large(path)
+        return path.stem, None, Failure(str(exc.path), "render", exc.message)
+    write_atomic(_drafts(_worker["settings"]) / f"{path.stem}.html", draft)
+    return path.stem, listing, None
 
 
 def _write_one(job) -> tuple[str, list | None, Failure | None]:

@@ -229,12 +229,15 @@ def _render(paths, out, templates=None, base_url="", site_title=None) -> int:
 def text(path):
     """Print the transcript's body back as plain text, from the TEI alone."""
     from tei.textout import body_text
-    from tei.xmlread import parse_tei
+    from tei.xmlread import parse_tei, too_large
 
     try:
         click.echo(body_text(parse_tei(path)), nl=False)
     except InputError as exc:
         _say_error(str(exc))
+        sys.exit(1)
+    except MemoryError:  # the file was read, but its text does not fit as well
+        _say_error(str(too_large(path)))
         sys.exit(1)
 
 

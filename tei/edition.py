@@ -35,7 +35,7 @@ from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, 
 from tei.resources import templates_dir
 from tei.search import search_index, terms
 from tei.sitedata import SiteData
-from tei.xmlread import parse_tei, tei_name
+from tei.xmlread import parse_tei, tei_name, too_large
 
 SITE_TITLE = "Reading edition"
 STATIC = ("edition.css", "edition.js")  # copied from the templates folder
@@ -408,7 +408,10 @@ class Renderer:
         raise FileNotFoundError(name)
 
     def page(self, path: Path) -> Page:
-        return read_page(parse_tei(path), path.stem, self.rules, self.base_url, self.site_title)
+        try:
+            return read_page(parse_tei(path), path.stem, self.rules, self.base_url, self.site_title)
+        except MemoryError:  # too large for this process: that file's error, and the others still render
+            raise too_large(path) from None
 
     def _render(self, template: str, **values) -> bytes:
         return self.env.get_template(template).render(**values).encode("utf-8")
@@ -571,10 +574,15 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
                     continue
                 try:
                     page = renderer.page(path)
+                    draft = renderer.draft_document(page)
                 except InputError as exc:
                     errors.append(exc)
                     continue
-                (drafts / f"{path.stem}.html").write_bytes(renderer.draft_document(page))
+                except MemoryError:  # read, but its page too large to make: that file's error, the others go on
+                    page = draft = None
+                    errors.append(too_large(path))
+                    continue
+                (drafts / f"{path.stem}.html").write_bytes(draft)
                 taken[path.stem.casefold()] = path
                 data.put(page.listing())
             data.number()
@@ -584,5 +592,7 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
                                (drafts / f"{stem}.html").read_bytes())
             except InputError as exc:  # gone or changed since it was read
                 errors.append(exc)
+            except MemoryError:
+                errors.append(too_large(taken[stem.casefold()]))
         write_site(renderer, data, out_dir)
     return errors

@@ -24,7 +24,7 @@ from lxml import etree
 
 from tei.errors import InputError
 from tei.findings import Finding
-from tei.xmlread import column_of, parse_xml, remove_keeping_tail, source_lines, tag_column
+from tei.xmlread import SourcePlaces, parse_xml, remove_keeping_tail
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 _R = f"{{{RNG_NS}}}"
@@ -89,13 +89,16 @@ class RelaxNGSchema:
         # judged again by the full grammar, compiled once, only when some document needs it.
         grammar = self._full_grammar()
         grammar.validate(tree)
-        lines = source_lines(path)
+        places = SourcePlaces(path)
         findings = duplicates
-        for entry in grammar.error_log:
-            line, message = entry.line, _with_value(tree, entry.line, entry.message)
+        errors = list(grammar.error_log)
+        values = _attribute_values(tree, errors)  # one walk of the tree for all errors, not one per error
+        guesses: dict[str | None, list] = {}
+        for entry in errors:
+            line, message = entry.line, _with_value(values, entry.line, entry.message)
             if not line:
-                line, message = _guess_line(tree, message)
-            findings.append(Finding(str(path), line, entry.column or tag_column(lines, line, _element_named(entry.message)),
+                line, message = _guess_line(tree, message, guesses)
+            findings.append(Finding(str(path), line, entry.column or places.tag_column(line, _element_named(entry.message)),
                                     message, rule_of(entry.message), self.name))
         return findings
 
@@ -123,21 +126,22 @@ def _duplicate_ids(tree, path: Path, attributes: frozenset[str], schema: str) ->
     if not attributes:
         return []
     first: dict[str, int | None] = {}
-    findings: list[Finding] = []
-    lines: list[str] | None = None
+    repeated: list[tuple[etree._Element, str, str]] = []  # (element, attribute, value)
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
         for name in attributes.intersection(element.attrib):
             value = element.get(name).strip()
             if value in first:
-                lines = source_lines(path) if lines is None else lines
-                findings.append(Finding(str(path), element.sourceline, column_of(element, lines, name_of(name)),
-                                        f'ID "{value}" has already been defined (first on line {first[value]})',
-                                        "duplicate-id", schema))
+                repeated.append((element, name, value))
             else:
                 first[value] = element.sourceline
-    return findings
+    if not repeated:
+        return []
+    columns = SourcePlaces(path).columns_of([(element, name_of(name)) for element, name, _ in repeated])
+    return [Finding(str(path), element.sourceline, column,
+                    f'ID "{value}" has already been defined (first on line {first[value]})', "duplicate-id", schema)
+            for (element, _, value), column in zip(repeated, columns)]
 
 
 def name_of(clark: str) -> str:
@@ -258,18 +262,39 @@ _RULES = [
 _INVALID_ATTRIBUTE = re.compile(r"Invalid attribute (\S+) for element (\S+)$")
 
 
-def _with_value(tree: etree._ElementTree, line: int | None, message: str) -> str:
-    """libxml2 says "Invalid attribute when for element date" for a bad value too: quote the value."""
+def _attribute_values(tree: etree._ElementTree, errors) -> dict[tuple[int, str, str], str]:
+    """For libxml2's "Invalid attribute A for element E" errors: the value of A on the first E of the error's
+    line that has it, keyed (line, E, A); gathered in one walk of the tree for all the errors, not one walk
+    per error (which made a file with thousands of them quadratic)."""
+    wanted: dict[tuple[int, str], set[str]] = {}  # (line, element): attributes
+    for entry in errors:
+        match = _INVALID_ATTRIBUTE.match(entry.message)
+        if match and entry.line:
+            wanted.setdefault((entry.line, match.group(2)), set()).add(match.group(1))
+    values: dict[tuple[int, str, str], str] = {}
+    if wanted:
+        for node in tree.iter():
+            if not isinstance(node.tag, str):
+                continue
+            element = node.tag.rpartition("}")[2]
+            for attribute in wanted.get((node.sourceline, element), ()):
+                clark = f"{{{_XML_NS}}}{attribute}" if attribute in ("id", "lang", "space", "base") else attribute
+                value = node.get(clark) if node.get(clark) is not None else node.get(attribute)
+                if value is not None:
+                    values.setdefault((node.sourceline, element, attribute), value)
+    return values
+
+
+def _with_value(values: dict[tuple[int, str, str], str], line: int | None, message: str) -> str:
+    """libxml2 says "Invalid attribute when for element date" for a bad value too: quote the value
+    (`values`: from _attribute_values)."""
     match = _INVALID_ATTRIBUTE.match(message)
     if not match or not line:
         return message
     attribute, element = match.groups()
-    clark = f"{{{_XML_NS}}}{attribute}" if attribute in ("id", "lang", "space", "base") else attribute
-    for node in tree.iter():
-        if (isinstance(node.tag, str) and node.sourceline == line and etree.QName(node).localname == element
-                and (node.get(clark) is not None or node.get(attribute) is not None)):
-            value = node.get(clark) if node.get(clark) is not None else node.get(attribute)
-            return f'{message} (value "{value}": not allowed here, or not a valid value)'
+    value = values.get((line, element, attribute))
+    if value is not None:
+        return f'{message} (value "{value}": not allowed here, or not a valid value)'
     return message
 
 
@@ -287,11 +312,14 @@ def _element_named(message: str) -> str | None:
     return match.group(1).split(":")[-1] if match else None
 
 
-def _guess_line(tree: etree._ElementTree, message: str) -> tuple[int | None, str]:
+def _guess_line(tree: etree._ElementTree, message: str, searched: dict[str | None, list]) -> tuple[int | None, str]:
     """libxml2 gives no line for some errors. When the element named occurs once, it is that one;
-    when it occurs more often, the first is given and the message says the line is a guess."""
+    when it occurs more often, the first is given and the message says the line is a guess.
+    `searched`: the elements found for each name so far (one search of the tree per name, not per error)."""
     name = _element_named(message)
-    found = tree.xpath("//*[local-name() = $name]", name=name) if name else []
+    if name not in searched:
+        searched[name] = tree.xpath("//*[local-name() = $name]", name=name) if name else []
+    found = searched[name]
     if len(found) > 1:
         return found[0].sourceline, f"{message} (libxml2 gives no line: the first of {len(found)} <{name}> is here)"
     return (found[0].sourceline if found else None), message

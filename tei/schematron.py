@@ -19,7 +19,11 @@ constraints, which RELAX NG validators ignore) is extracted and run the same way
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -27,7 +31,7 @@ from lxml import etree
 
 from tei.errors import InputError
 from tei.findings import Finding
-from tei.xmlread import column_of, parse_xml, source_lines
+from tei.xmlread import SourcePlaces, parse_xml
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
@@ -67,20 +71,32 @@ class SchematronSchema:
         exe = self._executable()
         processor = _processor()
         try:
-            document = processor.parse_xml(xml_text=_serialised(tree))
-            output = exe.transform_to_string(xdm_node=document)
+            text = _serialised(tree)
+        except MemoryError:  # no room even for the text Saxon would be given
+            return [_skipped(path, self.name, "there is not the memory left to hand this file to Saxon, which runs "
+                                              "them")]
+        skipped = _no_memory_for(text, path, self.name)
+        if skipped is not None:
+            return [skipped]
+        try:
+            # Saxon prints its errors to the stderr descriptor as well as raising them: the finding says it once
+            with _stderr_held(), _SaxonHeap.measured(sys.getsizeof(text)) as measure:
+                document = processor.parse_xml(xml_text=text)
+                del text  # Saxon has its own copy
+                output = exe.transform_to_string(xdm_node=document)
+                measure(output)
         except Exception as exc:
-            return [Finding(str(path), None, None, f"the Schematron rules could not run: {_first_line(exc)}",
-                            "schematron-failed", self.name)]
+            return [_failure(tree, path, self.name, exc)]
+        results = list(etree.fromstring(output.encode("utf-8")))
+        # Every finding's node and column are found from indexes made once per document (NodeIndex,
+        # SourcePlaces): searching the tree and the file once per finding made thousands of findings quadratic.
+        nodes = NodeIndex(tree)
+        located = [(nodes.at(r.get("path")), r.get("path") or "") for r in results]
+        columns = SourcePlaces(path).columns_of([(node, path_.rpartition("/@")[2] if "/@" in path_ else None)
+                                                 for node, path_ in located])
         findings = []
-        lines: list[str] | None = None
-        for result in etree.fromstring(output.encode("utf-8")):
-            node = _node_at(tree, result.get("path"))
+        for result, (node, _), column in zip(results, located, columns):
             line = node.sourceline if node is not None else None
-            if lines is None:
-                lines = source_lines(path)
-            attribute = (result.get("path") or "").rpartition("/@")[2] if "/@" in (result.get("path") or "") else None
-            column = column_of(node, lines, attribute) if node is not None else None
             level = _LEVEL_OF_ROLE.get((result.get("role") or "").lower(), "error")
             message = " ".join("".join(result.itertext()).split())
             findings.append(Finding(str(path), line, column, message, result.get("id"), self.name, level))
@@ -225,25 +241,222 @@ def _processor():
     return _saxon.processor
 
 
+# Saxon's memory for one document, beyond what the process holds when it starts (the lxml tree and the text
+# handed to Saxon), measured with saxonche 13.1.1: the smallest RLIMIT_DATA under which the project's Schematron
+# checks the document, bisected to 8 MB, less the process's VmData just before (the documents are those of
+# tests/test_fuzz.py: paragraphs of 150 words, or of 40 elements):
+#     TEI                      characters   tags ("<")   Saxon's part
+#     1 KB                     0.001 M      0.0001 M      70 MB
+#     2 MB, words              2.0 M        0.02 M        86 MB
+#     11 MB, words             11.5 M       0.09 M       109 MB
+#     41 MB, words             43.0 M       0.35 M       248 MB
+#     11 MB, elements          11.5 M       0.84 M       190 MB
+#     41 MB, elements          43.0 M       3.1 M        489 MB
+# that is about 70 MB (the heap's first growth, which later documents use again) + 4 bytes a character + 80
+# bytes a tag: 6 to 17 MB per MB of TEI, more the denser its markup. Out of memory, Saxon's runtime (a GraalVM
+# isolate) aborts the whole process (exit 99), so a document is given to it only when the process has room
+# for the estimate below, which is rounded up (96 MB + 5 bytes a character + 100 bytes a tag) and counts the
+# text twice: better a rule unchecked than a batch lost.
+# RLIMIT_DATA, not RLIMIT_AS, is the limit that matters: the isolate reserves 32 GB of address space when it
+# starts (under a smaller RLIMIT_AS it cannot start at all) and takes its memory from that reservation.
+_SAXON_BASE, _SAXON_PER_CHARACTER, _SAXON_PER_TAG = 96 * 2**20, 5, 100
+
+
+def saxon_memory(text: str) -> int:
+    """Bytes Saxon may take to check this document (see above)."""
+    return _SAXON_BASE + _SAXON_PER_CHARACTER * len(text) + _SAXON_PER_TAG * text.count("<")
+
+
+def _data_size() -> int | None:
+    """The process's data (VmData), which RLIMIT_DATA bounds; None if it cannot be read (not Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            return int(re.search(r"^VmData:\s*(\d+) kB", status.read(), re.MULTILINE).group(1)) * 1024
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def memory_left() -> tuple[int, str] | None:
+    """Bytes this process can still take, and where ("under its data limit..."): its RLIMIT_DATA less its data
+    (VmData), or the memory available on the machine (MemAvailable), whichever is less; None where neither can
+    be read."""
+    found = []
+    try:
+        import resource  # not on Windows
+
+        limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+        used = _data_size()
+        if limit != resource.RLIM_INFINITY and used is not None:
+            found.append((limit - used, f"under its data limit of {limit / 2**20:,.0f} MB (RLIMIT_DATA, ulimit -d)"))
+    except (ImportError, AttributeError):
+        pass
+    try:
+        with open("/proc/meminfo", encoding="ascii", errors="replace") as meminfo:
+            available = int(re.search(r"^MemAvailable:\s*(\d+) kB", meminfo.read(), re.MULTILINE).group(1)) * 1024
+        found.append((available, "in the memory available on this machine"))
+    except (OSError, AttributeError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+class _SaxonHeap:
+    """How much of the process's data Saxon's heap holds after its runs, measured as the growth of VmData
+    across each run less the Python strings made or freed meanwhile.
+
+    Of that, only the first growth (_SAXON_BASE) is counted as room for the next document: the heap keeps
+    all of it, but what the previous documents left there is freed only when the runtime decides to, and it
+    does not know RLIMIT_DATA (a 21 MB document, checked once with 200 MB to spare, aborted the process the
+    second time with 44 MB left and 166 MB held)."""
+
+    held = 0
+
+    @classmethod
+    def reusable(cls) -> int:
+        return min(cls.held, _SAXON_BASE)
+
+    @classmethod
+    @contextlib.contextmanager
+    def measured(cls, given: int):
+        """Around one run of Saxon on a text of `given` bytes, which the block frees; the block calls the function
+        it is given with Saxon's output."""
+        before = _data_size()
+        out: list[int] = []
+        yield lambda output: out.append(sys.getsizeof(output))
+        after = _data_size()
+        if before is not None and after is not None and out:
+            cls.held = max(0, cls.held + (after - before) + given - out[0])  # the text was freed, the output made
+
+
+def _no_memory_for(text: str, path: Path, schema: str) -> Finding | None:
+    """A finding instead of Saxon's run when the process has no room for it (see saxon_memory), else None."""
+    left = memory_left()
+    need = saxon_memory(text)
+    if left is None or need <= left[0] + _SaxonHeap.reusable():
+        return None
+    return _skipped(path, schema, f"Saxon, which runs them, would need about {need / 2**20:,.0f} MB for this file "
+                                  f"({len(text) / 2**20:,.1f} million characters), and this process has "
+                                  f"{max(0, left[0] + _SaxonHeap.reusable()) / 2**20:,.0f} MB left {left[1]}")
+
+
+def _skipped(path: Path, schema: str, why: str) -> Finding:
+    return Finding(str(path), None, None, f"the Schematron rules were not run: {why}; the other checks ran. Give "
+                   "the process more memory, or split the file", "schematron-skipped", schema)
+
+
+@contextlib.contextmanager
+def _stderr_held():
+    """File descriptor 2 goes to a temporary file for the duration; what was written there is passed on to
+    stderr if the block succeeds, and dropped if it raises (the exception says it). Saxon's runtime writes
+    to the descriptor itself ("Error on line 1 column 1475 ..."), past sys.stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as held:
+            os.dup2(held.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+            held.seek(0)
+            written = held.read()
+            if written:
+                os.write(2, written)
+    finally:
+        os.close(saved)
+
+
+# What the XML parser inside SaxonC (the JDK's) refuses, by its message code: a document nested deeper than
+# jdk.xml.maxElementDepth (100), an element with more attributes, namespace declarations included, than
+# jdk.xml.elementAttributeLimit (200), a name (prefix or local part) longer than jdk.xml.maxXMLNameLimit (1000).
+_SAXON_LIMIT = re.compile(r'(JAXP00010006):.*depth of "(\d+)"|(JAXP00010002):.*more than "(\d+)" attributes'
+                          r'|(JAXP00010005):.*exceeds the "([\d,]+)" limit')
+
+
+def _failure(tree: etree._ElementTree, path: Path, schema: str, exc: Exception) -> Finding:
+    """The finding for a document Saxon could not check: which of its parser's limits the document is over,
+    and the element where it first is, when that is why; else Saxon's own words."""
+    match = _SAXON_LIMIT.search(str(exc))
+    node, over = None, None
+    if match and match.group(1):  # depth: the root is at depth 1
+        depth = int(match.group(2))
+        node = next(iter(tree.xpath("(//*[count(ancestor::*) = $n])[1]", n=depth - 1)), None)
+        over = f"no document whose elements are nested more than {depth - 1} deep, and {{}} is at depth {depth}"
+    elif match and match.group(3):
+        limit = int(match.group(4))
+        node = next((e for e in tree.iter() if isinstance(e.tag, str) and _attributes_written(e) > limit), None)
+        over = (f"no element with more than {limit} attributes (namespace declarations included), and {{}} has "
+                + (str(_attributes_written(node)) if node is not None else "more"))
+    elif match and match.group(5):
+        limit = int(match.group(6).replace(",", ""))
+        node = next((n for n in tree.iter() if any(len(name) > limit for name in _names_written(n))), None)
+        over = (f"no name (prefix or local name) longer than {limit} characters, and {{}} has one of "
+                + (str(max(map(len, _names_written(node)))) if node is not None else "more"))
+    if over is None:
+        return Finding(str(path), None, None, f"the Schematron rules could not run: {_first_line(exc)}",
+                       "schematron-failed", schema)
+    what = ("this processing instruction" if isinstance(node, etree._ProcessingInstruction) else
+            f"this <{etree.QName(node).localname[:40]}>" if node is not None else "one")
+    line = node.sourceline if node is not None else None
+    column = SourcePlaces(path).columns_of([(node, None)])[0] if node is not None else None
+    return Finding(str(path), line, column, "the Schematron rules could not run: Saxon, which runs them, reads "
+                   + over.format(what), "schematron-failed", schema)
+
+
+def _attributes_written(element: etree._Element) -> int:
+    """The attributes and namespace declarations the element's tag has when serialised."""
+    parent = element.getparent()
+    inherited = parent.nsmap if parent is not None else {}
+    return len(element.attrib) + sum(inherited.get(prefix) != uri for prefix, uri in element.nsmap.items())
+
+
+def _names_written(node: etree._Element) -> list[str]:
+    """The prefixes and local names in a node's tag: the element's, its attributes' and namespaces' (a
+    processing instruction's target)."""
+    if isinstance(node, etree._ProcessingInstruction):
+        return [node.target]
+    if not isinstance(node.tag, str):
+        return []
+    names = [etree.QName(node).localname, node.prefix or ""] + [etree.QName(a).localname for a in node.attrib]
+    return names + [prefix for prefix in node.nsmap if prefix]
+
+
 def _serialised(tree: etree._ElementTree) -> str:
     """The document for Saxon, from lxml's safe parse (internal entities expanded, external ones refused):
     the root element only, so no DOCTYPE is left to fetch or expand."""
     return etree.tostring(tree.getroot(), encoding="unicode")
 
 
-def _node_at(tree: etree._ElementTree, path: str | None) -> etree._Element | None:
-    """The element at a path of child indexes from the root ("1/3/2"), as sv:path wrote it."""
-    if not path:
-        return None
-    steps = [s for s in path.split("/") if s and not s.startswith("@")]
-    node = None
-    for step in steps:
-        children = [tree.getroot()] if node is None else [c for c in node if isinstance(c.tag, str)]
-        index = int(step) - 1
-        if index >= len(children):
-            return node
-        node = children[index]
-    return node
+class NodeIndex:
+    """The elements of a document at paths of child indexes from the root ("1/3/2"), as sv:path writes them.
+
+    Each element's element children are listed once, when a path first passes through it, and kept: listing
+    them per finding made a document with thousands of findings under one parent quadratic."""
+
+    def __init__(self, tree: etree._ElementTree):
+        self._root = tree.getroot()
+        self._children: dict[str, list[etree._Element]] = {}  # a path: the element children of its element
+
+    def at(self, path: str | None) -> etree._Element | None:
+        """The element at `path` (its attribute step, if any, ignored); the deepest element found when the path
+        goes on past the document; None for no path."""
+        if not path:
+            return None
+        steps = [s for s in path.split("/") if s and not s.startswith("@")]
+        node = None
+        walked = ""
+        for step in steps:
+            if node is None:
+                children = [self._root]
+            else:
+                children = self._children.get(walked)
+                if children is None:
+                    children = self._children[walked] = [c for c in node if isinstance(c.tag, str)]
+            index = int(step) - 1
+            if index >= len(children):
+                return node
+            node = children[index]
+            walked += "/" + step
+        return node
 
 
 def _saxon_message(exc: Exception) -> str:

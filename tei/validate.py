@@ -25,7 +25,7 @@ from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
 from tei.schematron import SchematronSchema, embedded_schematron
-from tei.xmlread import parse_tei, parse_xml
+from tei.xmlread import parse_tei, parse_xml, too_large
 
 SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
 MAX_BYTES = 200 * 1024 * 1024  # a TEI file larger than this is reported, not read (see --max-size)
@@ -111,11 +111,16 @@ def _validate(path: Path, checks: list, max_bytes: int, want_ids: bool = False) 
         tree = parse_tei(path)
     except InputError as exc:
         rule = "not-well-formed" if "well-formed" in exc.message else "not-tei" if "not TEI" in exc.message \
-            else "external-entity" if "external entity" in exc.message else "unreadable"
+            else "external-entity" if "external entity" in exc.message \
+            else "too-large" if "too large" in exc.message else "unreadable"
         return FileResult(path, [Finding(exc.path, exc.line, exc.column, exc.message, rule, "xml")])
-    ids = [(e.get(_XML_ID), e.sourceline) for e in tree.iter() if isinstance(e.tag, str) and e.get(_XML_ID)] \
-        if want_ids else []
-    return FileResult(path, check_tree(tree, path, checks), ids)
+    try:
+        ids = [(e.get(_XML_ID), e.sourceline) for e in tree.iter() if isinstance(e.tag, str) and e.get(_XML_ID)] \
+            if want_ids else []
+        return FileResult(path, check_tree(tree, path, checks), ids)
+    except MemoryError:  # read, but too large to check: this file's finding, and the batch goes on
+        del tree
+        return FileResult(path, [Finding(str(path), None, None, too_large(path).message, "too-large", "xml")])
 
 
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,27 @@ def test_python_dash_m_runs_the_command():
     result = subprocess.run([sys.executable, "-m", "tei", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "convert" in result.stdout and "build" in result.stdout
+
+
+def test_render_names_a_file_too_large_for_its_memory_and_renders_the_others(sample_tei, tmp_path):
+    """With 300 MB of data, 20 MB of TEI is read but its page does not fit: an error naming it, no traceback,
+    and the other file's page is written."""
+    paragraph = '<persName ref="#stalin">Stalin</persName> on <date when="1945-07-03">3 July</date>; ' + "word " * 150
+    head, tail = sample_tei[SAMPLES[0].stem].read_text(encoding="utf-8").split("<body>")[0], "</p></body></text></TEI>\n"
+    big = tmp_path / "big.xml"
+    big.write_text(head + "<body><p>" + "</p>\n<p>".join([paragraph] * (20 * 2**20 // len(paragraph))) + tail,
+                   encoding="utf-8")
+    small = sample_tei[SAMPLES[0].stem]
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (300 * 2**20, 300 * 2**20))
+
+    out = tmp_path / "html"
+    done = subprocess.run([sys.executable, "-m", "tei", "render", str(big), str(small), "-o", str(out)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit, cwd=ROOT)
+    assert (done.returncode, "Traceback" in done.stderr) == (1, False), done.stderr[-2000:]
+    assert done.stderr.startswith(f"{big}: error: is too large (20 MB) for the memory"), done.stderr[-2000:]
+    assert (out / f"{small.stem}.html").is_file() and not (out / "big.html").exists()
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -12,7 +12,8 @@ Sections:
     (schemas in tests/data/validate/);
  9. TEI All (--tei-all) and its embedded Schematron;
 10. hostile input (run as `python -m tei validate` in a subprocess, with a timeout and a memory limit);
-11. TEI this toolkit did not write (teiCorpus, XInclude, processing instructions, an internal DTD subset).
+11. TEI this toolkit did not write (teiCorpus, XInclude, processing instructions, an internal DTD subset);
+12. thousands of findings in one file: located in time proportional to their number.
 
 Documents are built from DOC, a minimal file valid against the project grammar and rules; each test
 names the one change it makes (`variant`), and positions are found in the text itself (`place`).
@@ -542,11 +543,16 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (2 * 2**30, 2 * 2**30))
 
 
-def run_process(*args, timeout: float = 20) -> tuple[subprocess.CompletedProcess, float]:
-    """`python -m tei validate ARGS` in a process with bounded memory and time; and how long it took."""
+def run_process(*args, timeout: float = 20, data_mb: int | None = None) -> tuple[subprocess.CompletedProcess, float]:
+    """`python -m tei validate ARGS` in a process with bounded memory (2 GB, or `data_mb`) and time; and how
+    long it took."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (data_mb * 2**20, data_mb * 2**20))
+
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "tei", "validate", *map(str, args)], capture_output=True,
-                          text=True, errors="replace", timeout=timeout, preexec_fn=_limit_memory, cwd=ROOT)
+                          text=True, errors="replace", timeout=timeout, cwd=ROOT,
+                          preexec_fn=_limit_memory if data_mb is None else limit)
     return done, time.monotonic() - start
 
 
@@ -581,6 +587,8 @@ HOSTILE = {
     "xxe-file": (lambda d, url: tei("&s;", f'<!DOCTYPE TEI [<!ENTITY s SYSTEM "file://{d}/secret.txt">]>\n'), [], None),
     "xxe-http": (lambda d, url: tei("&s;", '<!DOCTYPE TEI [<!ENTITY s SYSTEM "http://127.0.0.1:9/x">]>\n'), [], None),
     "xxe-http-listening": (lambda d, url: tei("&s;", f'<!DOCTYPE TEI [<!ENTITY s SYSTEM "{url}/x">]>\n'), [], None),
+    "xxe-parameter-entity": (lambda d, url: tei("x", f'<!DOCTYPE TEI [<!ENTITY % s SYSTEM "file://{d}/secret.txt"> %s;]>\n'),
+                             [], "external-entity"),
     "billion-laughs": (lambda d, url: _bomb(), [], None),
     # An external DTD is not fetched, and the document is judged on what it holds (here a pointer to nobody).
     "dtd-at-url": (lambda d, url: tei('<persName ref="#nobody">N</persName>', f'<!DOCTYPE TEI SYSTEM "{url}/tei.dtd">\n'),
@@ -613,11 +621,67 @@ def test_hostile_input_gives_a_finding_quickly(tmp_path, listener, name):
     assert seconds < 15
 
 
+# What Saxon's XML parser refuses (libxml2 reads it): the body, one element a line after the <p> at line 2, and
+# the number of the line the finding names (the first element over the limit: depth 101 is the 96th <hi>, below
+# TEI, text, body, div and p).
+BEYOND_SAXON = {
+    "nested-101-deep": ("".join("\n<hi>" for _ in range(101)) + "x" + "</hi>" * 101, 2 + 96,
+                        "nested more than 100 deep, and this <hi> is at depth 101"),
+    "201-attributes": ("\n<hi/>\n<hi " + " ".join(f'n{i}="1"' for i in range(201)) + "/>", 4,
+                       "more than 200 attributes (namespace declarations included), and this <hi> has 201"),
+    "a-long-name": ("\n<hi/>\n<hi/>\n<" + "x" * 1001 + ' xmlns="urn:x"/>', 5,
+                    "no name (prefix or local name) longer than 1000 characters"),
+}
+
+
+@pytest.mark.parametrize("name", list(BEYOND_SAXON))
+def test_what_saxon_cannot_read_is_one_finding_at_its_line_and_nothing_on_stderr(tmp_path, name):
+    body, line, words = BEYOND_SAXON[name]
+    path = write(tmp_path / f"{name}.xml", tei(body))
+    done, _ = run_process(path, "--format", "json")
+    [found] = [f for f in json.loads(done.stdout) if f["schema"] == "tei_transcripts.sch"]
+    assert (found["rule"], found["line"]) == ("schematron-failed", line)
+    assert words in found["message"] and "Saxon" in found["message"]
+    # Saxon printed its error to the stderr descriptor too ("Error on line 1 column 1475 ..."): no more
+    summary = (f"0 of 1 file(s) valid against tei_transcripts.rng, tei_transcripts.sch: "
+               f"{len(json.loads(done.stdout))} error(s), 0 warning(s)")
+    assert done.stderr.splitlines() == [summary]
+
+
+def test_a_file_saxon_has_no_memory_for_is_checked_without_it_and_the_batch_goes_on(tmp_path):
+    """Out of memory, Saxon's runtime ends the whole process (exit 99, a heap dump on stderr). With 300 MB of
+    data, 20 MB of TEI is read and checked against the grammar, but Saxon would need more than is left: its
+    Schematron rules are not run, which a finding says, and the next file is checked in full."""
+    paragraph = '<persName ref="#nobody">Stalin</persName> on <date when="1945-07-03">3 July</date>; ' + "word " * 150
+    big = write(tmp_path / "big.xml", tei("</p>\n<p>".join([paragraph] * (20 * 2**20 // len(paragraph)))))
+    small = write(tmp_path / "small.xml", variant(NOBODY))
+    done, _ = run_process(big, small, "--format", "json", timeout=120, data_mb=300)
+    assert (done.returncode, "Traceback" in done.stderr) == (1, False), done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    [skipped] = [f for f in found if f["file"] == str(big)]
+    assert skipped["rule"] == "schematron-skipped"
+    assert "would need about" in skipped["message"] and "RLIMIT_DATA" in skipped["message"]
+    assert [f["rule"] for f in found if f["file"] == str(small)] == ["ref-resolves"]  # Saxon ran for it
+
+
 def test_malformed_xml_names_line_and_column(tmp_path):
     path = write(tmp_path / "bad.xml", HOSTILE["malformed"][0](tmp_path, ""))
     result = validate(path, "--format", "json")
     assert [(f["line"], f["rule"]) for f in findings(result)] == [(3, "not-well-formed")]
     assert isinstance(findings(result)[0]["column"], int)
+
+
+@pytest.mark.parametrize("declaration, reference", [
+    ('<!ENTITY s SYSTEM "file:///etc/passwd">', "&s;"),
+    ('<!ENTITY % s SYSTEM "file:///etc/passwd"> %s;', "%s;"),  # a parameter entity, used in the DOCTYPE
+    ('<!ENTITY % s PUBLIC "-//X//Y" "http://127.0.0.1:9/p.dtd">\n%s;', "%s;"),
+], ids=["general", "parameter", "parameter-public"])
+def test_an_external_entity_is_named_as_refused(tmp_path, declaration, reference):
+    text = tei("&s;" if reference == "&s;" else "x", f"<!DOCTYPE TEI [{declaration}]>\n")
+    [found] = findings(validate(write(tmp_path / "xxe.xml", text), "--format", "json"))
+    used = next(number for number, line in enumerate(text.splitlines(), 1) if reference in line)
+    assert (found["rule"], found["line"]) == ("external-entity", used)
+    assert f"uses the external entity {reference}, which is refused" in found["message"]
 
 
 # --- 11. TEI written elsewhere ----------------------------------------------------------------
@@ -662,3 +726,59 @@ def test_xinclude_is_not_followed(tmp_path, tei_all):
     assert result.exit_code == 1
     assert "include" in result.stdout
     assert secret not in result.output
+
+
+# --- 12. many findings ------------------------------------------------------------------------
+
+# Each paragraph breaks three rules: a pointer to nobody (Schematron), an attribute the grammar does not allow,
+# an xml:id used before (the grammar's duplicate-id and Schematron's id-unique): five findings a paragraph.
+MANY = '<persName ref="#nobody">N</persName> <date when="1945-07-03" foo="1">d</date> <hi xml:id="twice">t</hi>'
+MANY_RULES = ["duplicate-id", "id-unique", "invalid-attribute", "invalid-attribute", "ref-resolves"]
+
+
+def _work_of_checking(path: Path, checks: list) -> tuple[int, list[Finding]]:
+    """The findings of a file, and how many Python lines and calls checking it ran (sys.settrace events):
+    a count of the work that does not depend on how busy the machine is."""
+    from tei.validate import check_tree
+    from tei.xmlread import parse_tei
+
+    tree = parse_tei(path)
+    events = 0
+
+    def count(frame, event, arg):
+        nonlocal events
+        events += 1
+        return count
+
+    sys.settrace(count)
+    try:
+        found = check_tree(tree, path, checks)
+    finally:
+        sys.settrace(None)
+    return events, found
+
+
+@pytest.mark.parametrize("between", ["\n", ""], ids=["a-line-each", "all-on-one-line"])
+def test_thousands_of_findings_take_work_in_proportion(tmp_path, between):
+    """Locating each finding (its element, line and column) once scanned the whole tree or line again, so
+    twice the findings took four times the work (5 MB with 5,741 findings: a minute). Now twice the findings
+    take twice the work, and each is where it was."""
+    from tei.validate import check_tree, default_checks
+    from tei.xmlread import parse_tei
+
+    checks = default_checks()
+    work = {}
+    for paragraphs in (600, 1200):  # 3,000 and 6,000 findings
+        text = tei(("</p>" + between + "<p>").join([MANY] * paragraphs))
+        path = write(tmp_path / f"many-{paragraphs}.xml", text)
+        check_tree(parse_tei(path), path, checks)  # the grammar compiled for these names: not counted
+        work[paragraphs], found = _work_of_checking(path, checks)
+        lines = text.splitlines()
+        first = next(i for i, line in enumerate(lines, 1) if "#nobody" in line)
+        # Every finding is reported, on its paragraph's line, at the attribute or tag it is about.
+        expected = [(first + i if between else first, rule) for i in range(paragraphs) for rule in MANY_RULES
+                    if i or rule != "duplicate-id"]  # the first "twice" is not a duplicate
+        assert sorted((f.line, f.rule) for f in found) == sorted(expected)
+        refs = [m.start() + 2 for m in re.finditer(' ref="#nobody"', lines[first - 1])]
+        assert [f.column for f in found if f.rule == "ref-resolves" and f.line == first] == refs[:1 if between else None]
+    assert work[1200] < 2.5 * work[600], f"twice the findings took {work[1200] / work[600]:.1f} times the work"
