@@ -446,13 +446,18 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 continue
             taken[stem.casefold()] = path
             paths[stem] = path
+        site = state.get("site")
+        site_was_whole = bool(site) and all(file_hash(settings.html_dir / name) == digest
+                                            for name, digest in site.items())
         with SiteData(_site_data(settings)) as data:
             with data.db:  # one transaction: a killed build leaves the listings of the build before
                 if "render" in changed_keys:
                     data.clear()
-                removed = data.keep_only(paths)
                 listed = data.listed_from()
                 stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
+                changed_stems = [path.stem for path in stale] + [stem for stem in listed if stem not in paths]
+                entities_changed = data.entity_ids(changed_stems)  # as they were listed, and below as they are
+                removed = data.keep_only(paths)
                 if stale or removed or "render" in changed_keys:  # the shared pages are to be made again: forget
                     state.pop("site", None)  # them before the listings change, whenever this build may stop
                     _save_state(settings.out, state)
@@ -463,6 +468,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                         data.remove([stem])
                     else:
                         data.put(listing, docs[stem]["tei"])
+                entities_changed |= data.entity_ids(changed_stems)
                 data.number()
             jobs = []
             for stem, previous, following in neighbours(data):
@@ -482,12 +488,15 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 else:
                     docs[stem]["written"] = written
             result.rendered = len(jobs)
-            # The shared pages depend on the listings only: with none changed, and the pages as written last
-            # time, they are not made again (entity pages are most of a no-op rebuild's time otherwise).
-            site = state.get("site")
-            if not site or any(file_hash(settings.html_dir / name) != digest for name, digest in site.items()):
+            # The shared pages depend on the listings only: with none changed, and the pages as the last build
+            # wrote them, they are not made again; with some changed, only the pages of the entities those
+            # documents name are (at 10,000 documents the entity pages take 20 s). A build that stopped before
+            # it had remade them left no record (above), so this one remakes them all.
+            if "render" in changed_keys or not site_was_whole:
+                entities_changed = None
+            if entities_changed is None or stale or removed:
                 write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
-                           lambda named: list(runner.map(_write_entity, named)))
+                           lambda named: list(runner.map(_write_entity, named)), entities_changed)
                 state["site"] = {str(path.relative_to(settings.html_dir)): file_hash(path)
                                  for path in site_files(settings.html_dir)}
         state["render"] = keys["render"]

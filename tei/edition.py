@@ -508,11 +508,14 @@ def neighbours(data: SiteData) -> Iterator[tuple[str, Link | None, Link | None]]
         yield current[0], previous, None
 
 
-def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=None) -> None:
+def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=None,
+               entities_changed: set[str] | None = None) -> None:
     """The pages made from every document: index, search index, entity lists and pages, and the static files,
     from the listings in `data` (numbered). A page whose bytes are unchanged is not rewritten.
     `map_entities(named)`: writes the page of each (entity, number of documents naming it), as
-    write_entity_pages does; a build passes one that spreads them over its workers."""
+    write_entity_pages does; a build passes one that spreads them over its workers.
+    `entities_changed`: the only entities whose pages may have changed since they were written (those the
+    changed documents name, before and after), when the caller knows it; the other pages are left alone."""
     entities = data.merged_entities()
     entries = {ident: EntityEntry(entities[ident], data.naming(ident, count))
                for ident, count in data.document_counts()}
@@ -522,7 +525,8 @@ def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=N
     for kind, (_, _, file) in KIND_NAMES.items():
         listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
         write_if_changed(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
-    named = [(entry.entity, len(entry.pages)) for entry in entries.values()]
+    named = [(entry.entity, len(entry.pages)) for ident, entry in entries.items()
+             if entities_changed is None or ident in entities_changed]
     if map_entities is None:
         write_entity_pages(renderer, data, out_dir, named)
     else:

@@ -92,12 +92,23 @@ class SiteData:
                             [(stem, ident, count) for ident, count in listing.mention_counts.items()])
         self.db.executemany("INSERT INTO terms VALUES (?, ?)", [(stem, term) for term in listing.terms])
 
-    def keep_only(self, stems) -> int:
-        """Drop the documents not among `stems` (deleted, or no longer readable); returns how many went."""
+    def keep_only(self, stems) -> list[str]:
+        """Drop the documents not among `stems` (deleted, or no longer readable); returns those that went."""
         keep = set(stems)
         gone = [stem for stem in self.listed_from() if stem not in keep]
         self.remove(gone)
-        return len(gone)
+        return gone
+
+    def entity_ids(self, stems: list[str]) -> set[str]:
+        """The entities these documents name or hold a record of: the entity pages they are part of."""
+        found: set[str] = set()
+        for i in range(0, len(stems), 500):  # SQLite takes a limited number of parameters
+            chunk = stems[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(ident for (ident,) in self.db.execute(
+                f"SELECT id FROM involved WHERE stem IN ({marks}) UNION SELECT id FROM records WHERE stem IN ({marks})",
+                chunk + chunk))
+        return found
 
     def remove(self, stems: list[str]) -> None:
         for stem in stems:

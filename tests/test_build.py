@@ -247,6 +247,42 @@ def test_a_changed_transcript_redoes_its_page_and_only_the_neighbours_whose_link
     assert outputs(out) == outputs(tmp_path / "clean")
 
 
+def test_a_changed_transcript_remakes_only_the_entity_pages_of_the_names_it_holds(tmp_path, monkeypatch):
+    """The entity pages (most of the shared pages' time at 10,000 documents) are made again only for the
+    entities the changed document names, before the change and after it; the edition is still a clean build's."""
+    import tei.edition
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, 4)  # doc000 and doc002 name Molotov; doc001 and doc003 (the web page) do not
+    assert build(src, out)[0].exit_code == 0
+    made: list[str] = []
+    write_entity_pages = tei.edition.write_entity_pages
+
+    def recording(renderer, data, out_dir, batch):
+        made.extend(entity.id for entity, _ in batch)
+        return write_entity_pages(renderer, data, out_dir, batch)
+
+    monkeypatch.setattr(tei.edition, "write_entity_pages", recording)
+    (src / "doc001.txt").write_text(transcript(1).replace("Soong hopes to see Stalin tonight.",
+                                                          "Soong hopes to leave for Irkutsk tonight."), encoding="utf-8")
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert "irkutsk" in made and "stalin" in made  # named after the change, and before it
+    assert "molotov" not in made and "soong" in made
+    assert (out / "html" / "entity" / "irkutsk.html").is_file()
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    assert outputs(out) == outputs(tmp_path / "clean")
+
+    made.clear()  # a document that goes: the pages of its names are made again, or go if it was the only one
+    (src / "doc001.txt").unlink()
+    assert build(src, out)[0].exit_code == 0
+    assert "soong" in made and "molotov" not in made and "irkutsk" not in made
+    assert not (out / "html" / "entity" / "irkutsk.html").exists()
+    shutil.rmtree(tmp_path / "clean")
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    assert outputs(out) == outputs(tmp_path / "clean")
+
+
 def test_a_changed_authority_reconverts_all_but_redoes_only_the_documents_it_changes(tmp_path):
     src, out, authority = tmp_path / "src", tmp_path / "out", tmp_path / "authority"
     make_corpus(src, 4)  # doc000 and doc002 name Molotov; doc001 and doc003 do not
