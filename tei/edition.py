@@ -34,7 +34,7 @@ from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, 
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
 from tei.search import search_index, terms
-from tei.sitedata import SiteData
+from tei.sitedata import Passage, SiteData
 from tei.xmlread import parse_tei, tei_name, too_large
 
 SITE_TITLE = "Reading edition"
@@ -335,14 +335,6 @@ def _reading_text(block: etree._Element) -> tuple[str, dict[etree._Element, list
 
 
 @dataclass
-class Passage:
-    anchor: str
-    before: str
-    name: str
-    after: str
-
-
-@dataclass
 class EntityEntry:
     entity: Entity
     pages: Sequence[Listing]  # the documents naming it, in edition order (read lazily: see tei.sitedata.Pages)
@@ -457,8 +449,8 @@ class Renderer:
     def render_entities(self, kind: str, entries: Sequence[EntityEntry]) -> bytes:
         return self._render("entities.html", kind=kind, entries=entries, root="")
 
-    def render_entity(self, entry: EntityEntry) -> bytes:
-        return self._render("entity.html", entry=entry, root="../")
+    def render_entity(self, entry: EntityEntry) -> Iterator[bytes]:
+        return self._stream("entity.html", entry=entry, root="../")
 
 
 _RESERVED = {"index", "people", "places", "organisations", "search-index", "edition"}
@@ -549,10 +541,9 @@ def site_files(out_dir: Path) -> list[Path]:
 def write_entity_pages(renderer: Renderer, data: SiteData, out_dir: Path, batch: Sequence[tuple[Entity, int]]) -> None:
     """The page of each (entity, number of documents naming it): every document, with passages quoted."""
     for entity, count in batch:
-        passages = {stem: [Passage(*quoted) for quoted in found] for stem, found in data.passages(entity.id).items()}
         more = {stem: count - PASSAGES_PER_DOCUMENT for stem, count in data.mention_counts(entity.id).items()
                 if count > PASSAGES_PER_DOCUMENT}
-        entry = EntityEntry(entity, data.naming(entity.id, count), passages, more)
+        entry = EntityEntry(entity, data.naming(entity.id, count), data.passages(entity.id), more)
         write_if_changed(out_dir / "entity" / entity.file_name, renderer.render_entity(entry))
 
 

@@ -8,7 +8,6 @@ leaves either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
-import filecmp
 import os
 import shutil
 import re
@@ -116,6 +115,22 @@ def write_if_changed(path: Path, data: bytes | Iterable[bytes]) -> bool:
     return _write(path, data, keep_same=True)
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes, read a block at a time (filecmp.cmp keeps a cache that grows)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as one, open(b, "rb") as other:
+            while True:
+                block = one.read(1 << 16)
+                if block != other.read(1 << 16):
+                    return False
+                if not block:
+                    return True
+    except OSError:
+        return False
+
+
 def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -125,7 +140,7 @@ def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
                 handle.write(data)
             else:
                 handle.writelines(data)
-        if keep_same and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+        if keep_same and _same_bytes(Path(tmp), path):
             Path(tmp).unlink()
             return False
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide an edition from the web server

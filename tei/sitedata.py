@@ -17,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS terms (stem TEXT NOT NULL, term TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS involved_id ON involved (id, stem);
 CREATE INDEX IF NOT EXISTS involved_stem ON involved (stem);
 CREATE INDEX IF NOT EXISTS records_stem ON records (stem);
-CREATE INDEX IF NOT EXISTS passages_id ON passages (id);
+CREATE INDEX IF NOT EXISTS passages_id ON passages (id, stem, seq);
 CREATE INDEX IF NOT EXISTS passages_stem ON passages (stem);
 CREATE INDEX IF NOT EXISTS counts_stem ON counts (stem);
 CREATE INDEX IF NOT EXISTS counts_id ON counts (id);
@@ -158,13 +159,10 @@ class SiteData:
         """The listings of the documents that name this entity, in edition order."""
         return Pages(self, count, "WHERE stem IN (SELECT stem FROM involved WHERE id = ?)", (ident,))
 
-    def passages(self, ident: str) -> dict[str, list[tuple[str, str, str, str]]]:
-        """stem -> [(anchor, before, name, after)] quoted for this entity, in document order."""
-        found: dict[str, list[tuple[str, str, str, str]]] = {}
-        for stem, *passage in self.db.execute("SELECT stem, anchor, before, name, after FROM passages "
-                                              "WHERE id = ? ORDER BY stem, seq", (ident,)):
-            found.setdefault(stem, []).append(tuple(passage))
-        return found
+    def passages(self, ident: str) -> "Passages":
+        """stem -> [Passage] quoted for this entity, read per document when asked for (an
+        entity named in every document of a big edition has more passages than should be held at once)."""
+        return Passages(self, ident)
 
     def mention_counts(self, ident: str) -> dict[str, int]:
         """stem -> how many names in the document point to this entity."""
@@ -200,3 +198,32 @@ class Pages(Sequence):
         row = self.data.db.execute(f"SELECT head FROM documents {self.where} ORDER BY position LIMIT 1 OFFSET ?",
                                    (*self.parameters, index)).fetchone()
         return pickle.loads(row[0])
+
+
+class Passage(NamedTuple):
+    """Words around one mention of an entity, as its page quotes them."""
+    anchor: str
+    before: str
+    name: str
+    after: str
+
+
+class Passages(Mapping):
+    """The passages quoted for one entity, by document stem, each document's read when it is asked for."""
+
+    def __init__(self, data: SiteData, ident: str):
+        self.data, self.ident = data, ident
+
+    def __getitem__(self, stem: str) -> list[Passage]:
+        found = [Passage(*row) for row in self.data.db.execute(
+            "SELECT anchor, before, name, after FROM passages WHERE id = ? AND stem = ? ORDER BY seq", (self.ident, stem))]
+        if not found:
+            raise KeyError(stem)
+        return found
+
+    def __iter__(self):
+        return (stem for (stem,) in self.data.db.execute("SELECT DISTINCT stem FROM passages WHERE id = ? ORDER BY stem",
+                                                          (self.ident,)))
+
+    def __len__(self) -> int:
+        return self.data.db.execute("SELECT COUNT(DISTINCT stem) FROM passages WHERE id = ?", (self.ident,)).fetchone()[0]
