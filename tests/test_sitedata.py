@@ -59,12 +59,19 @@ def test_the_edition_order_is_pythons_sort_even_for_accents_case_and_scripts(lis
         assert last[2] is None and last[1].title == expected[-2].title
 
 
-def test_pages_are_a_sequence_read_lazily(listings, tmp_path):
+@pytest.fixture
+def stored(listings, tmp_path):
+    """The listings in a store, numbered."""
     with SiteData(tmp_path / "site.sqlite") as data:
         with data.db:
             for item in listings:
                 data.put(item)
             data.number()
+        yield data
+
+
+def test_pages_are_a_sequence_read_lazily(listings, stored):
+    with stored as data:
         pages = data.pages()
         assert len(pages) == len(listings)
         assert pages[0].stem == list(pages)[0].stem and pages[-1].stem == list(pages)[-1].stem
@@ -73,12 +80,8 @@ def test_pages_are_a_sequence_read_lazily(listings, tmp_path):
         assert pages[0].passages == [] and pages[0].terms == []  # heads only: the big parts stay in the file
 
 
-def test_the_search_index_is_the_inverted_index_of_the_terms(listings, tmp_path):
-    with SiteData(tmp_path / "site.sqlite") as data:
-        with data.db:
-            for item in listings:
-                data.put(item)
-            data.number()
+def test_the_search_index_is_the_inverted_index_of_the_terms(listings, stored):
+    with stored as data:
         streamed = b"".join(search_index((page.href for page in data.pages()), data.postings()))
     ordered = sorted(listings, key=lambda item: item.sort_key)
     postings: dict[str, list[int]] = {}
