@@ -33,6 +33,23 @@ def jing(schema: Path, *files: Path) -> subprocess.CompletedProcess:
     return subprocess.run([java, "-jar", str(jar), str(schema), *map(str, files)], capture_output=True, text=True)
 
 
+def hand_written_tei(path: Path, title: str = "A letter", profile: str = "", records: str = "",
+                     body: str = "<p>Nothing named.</p>") -> Path:
+    """A small TEI file as someone might write it by hand (not made by this toolkit): a title, and the
+    profileDesc, standOff records and body it is given; no date, entities or editorialDecl otherwise."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0">
+  <teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
+    <publicationStmt><p>Unpublished</p></publicationStmt><sourceDesc><p>Made up for a test.</p></sourceDesc>
+  </fileDesc>{f"<profileDesc>{profile}</profileDesc>" if profile else ""}</teiHeader>
+  {f"<standOff>{records}</standOff>" if records else ""}
+  <text><body>{body}</body></text>
+</TEI>
+""", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def authority():
     return load_authority()

@@ -15,7 +15,7 @@ import bagit
 import pytest
 from click.testing import CliRunner
 
-from conftest import SOURCES
+from conftest import SOURCES, hand_written_tei as tei
 from tei.cli import main
 from tei.collection import Agent, Collection, load_collection
 from tei.edition import render_edition
@@ -42,20 +42,6 @@ def validate_with_bagit_cli(folder: Path) -> subprocess.CompletedProcess:
 def job(paths, out: Path, collection: Collection | None = None, **kwargs) -> ExportJob:
     docs = tuple(sorted((read_metadata(p) for p in paths), key=document_order))
     return ExportJob(docs, collection or Collection(title="Test"), out, **kwargs)
-
-
-def tei(path: Path, title: str = "A letter", body: str = "<p>Nothing named.</p>") -> Path:
-    """A TEI file with nearly nothing in its header: no date, no entities, no editorialDecl."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
-<TEI xmlns="http://www.tei-c.org/ns/1.0">
-  <teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
-    <publicationStmt><p>Unpublished</p></publicationStmt><sourceDesc><p>Made up for a test.</p></sourceDesc>
-  </fileDesc></teiHeader>
-  <text><body>{body}</body></text>
-</TEI>
-""", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import hand_written_tei as tei
 from click.testing import CliRunner
 from lxml import etree
 
@@ -31,21 +32,6 @@ def read(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(text, strict=True)
         assert reader.fieldnames == COLUMNS
         return list(reader)
-
-
-def tei(path: Path, title: str = "A letter", records: str = "", body: str = "<p>Nothing named.</p>") -> Path:
-    """A small TEI file written by hand: only a title, records in standOff, a body."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
-<TEI xmlns="http://www.tei-c.org/ns/1.0">
-  <teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
-    <publicationStmt><p>Unpublished</p></publicationStmt><sourceDesc><p>Made up for a test.</p></sourceDesc>
-  </fileDesc></teiHeader>
-  {f"<standOff>{records}</standOff>" if records else ""}
-  <text><body>{body}</body></text>
-</TEI>
-""", encoding="utf-8")
-    return path
 
 
 def job(paths, out: Path) -> ExportJob:

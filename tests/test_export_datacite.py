@@ -11,7 +11,7 @@ import datacite.schema45
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, hand_written_tei as tei
 from tei.cli import main
 from tei.collection import Agent, load_collection
 from tei.export import ExportInvalid, ExportJob, datacite as dc_export, document_order, zenodo
@@ -38,21 +38,6 @@ role = "editor"
 
 def run(*args, env: dict | None = None):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, env=env)
-
-
-def tei(path: Path, title: str = "A letter", profile: str = "", records: str = "") -> Path:
-    """A small TEI file written by hand: a title, and whatever profileDesc and standOff records it is given."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
-<TEI xmlns="http://www.tei-c.org/ns/1.0">
-  <teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
-    <publicationStmt><p>Unpublished</p></publicationStmt><sourceDesc><p>Made up for a test.</p></sourceDesc>
-  </fileDesc>{f"<profileDesc>{profile}</profileDesc>" if profile else ""}</teiHeader>
-  {f"<standOff>{records}</standOff>" if records else ""}
-  <text><body><p>Text.</p></body></text>
-</TEI>
-""", encoding="utf-8")
-    return path
 
 
 def sent(when: str = "", who: str = "<persName>A. Sender</persName>") -> str:

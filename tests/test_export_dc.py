@@ -11,7 +11,7 @@ import xmlschema
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import ROOT
+from conftest import ROOT, hand_written_tei as tei
 from tei.cli import main
 from tei.collection import Agent, load_collection
 from tei.export import ExportInvalid, ExportJob, document_order, dublin_core
@@ -24,19 +24,6 @@ NS = {"oai_dc": dublin_core.OAI_DC, "dc": dublin_core.DC}
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def tei(path: Path, title: str = "A letter", profile: str = "") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
-<TEI xmlns="http://www.tei-c.org/ns/1.0">
-  <teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
-    <publicationStmt><p>Unpublished</p></publicationStmt><sourceDesc><p>Made up for a test.</p></sourceDesc>
-  </fileDesc>{f"<profileDesc>{profile}</profileDesc>" if profile else ""}</teiHeader>
-  <text><body><p>Text.</p></body></text>
-</TEI>
-""", encoding="utf-8")
-    return path
 
 
 def make_job(paths, out: Path, **changes) -> ExportJob:
