@@ -238,7 +238,6 @@ def _list_one(path: Path):
     except InputError as exc:
         return path.stem, None, Failure(str(exc.path), "render", exc.message, exc.line)
     except MemoryError:  # read, but its page too large to make in this process's memory
-        page = None
         exc = too_large(path)
         return path.stem, None, Failure(str(exc.path), "render", exc.message)
     write_atomic(_drafts(_worker["settings"]) / f"{path.stem}.html", draft)
@@ -446,9 +445,13 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 continue
             taken[stem.casefold()] = path
             paths[stem] = path
+        # The shared pages depend on the listings only: with none changed, and the pages as the last build
+        # wrote them, they are not made again; with some changed, only the pages of the entities those
+        # documents name are (at 10,000 documents the entity pages take 20 s). A build that stopped before
+        # it had remade them left no record (below), so this one remakes them all, as a new template does.
         site = state.get("site")
-        site_was_whole = bool(site) and all(file_hash(settings.html_dir / name) == digest
-                                            for name, digest in site.items())
+        partial = "render" not in changed_keys and bool(site) and all(
+            file_hash(settings.html_dir / name) == digest for name, digest in site.items())
         with SiteData(_site_data(settings)) as data:
             with data.db:  # one transaction: a killed build leaves the listings of the build before
                 if "render" in changed_keys:
@@ -456,7 +459,8 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 listed = data.listed_from()
                 stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
                 changed_stems = [path.stem for path in stale] + [stem for stem in listed if stem not in paths]
-                entities_changed = data.entity_ids(changed_stems)  # as they were listed, and below as they are
+                # the entities they name as they were listed, and (below) as they are: None for all of them
+                entities_changed = data.entity_ids(changed_stems) if partial else None
                 removed = data.keep_only(paths)
                 if stale or removed or "render" in changed_keys:  # the shared pages are to be made again: forget
                     state.pop("site", None)  # them before the listings change, whenever this build may stop
@@ -468,7 +472,8 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                         data.remove([stem])
                     else:
                         data.put(listing, docs[stem]["tei"])
-                entities_changed |= data.entity_ids(changed_stems)
+                if entities_changed is not None:
+                    entities_changed |= data.entity_ids(changed_stems)
                 data.number()
             jobs = []
             for stem, previous, following in neighbours(data):
@@ -488,12 +493,6 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
                 else:
                     docs[stem]["written"] = written
             result.rendered = len(jobs)
-            # The shared pages depend on the listings only: with none changed, and the pages as the last build
-            # wrote them, they are not made again; with some changed, only the pages of the entities those
-            # documents name are (at 10,000 documents the entity pages take 20 s). A build that stopped before
-            # it had remade them left no record (above), so this one remakes them all.
-            if "render" in changed_keys or not site_was_whole:
-                entities_changed = None
             if entities_changed is None or stale or removed:
                 write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
                            lambda named: list(runner.map(_write_entity, named)), entities_changed)
