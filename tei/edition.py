@@ -513,7 +513,7 @@ def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=N
                for ident, count in data.document_counts()}
     write_if_changed(out_dir / "index.html", renderer.render_index(data.pages(), entries))
     write_if_changed(out_dir / "search-index.js",
-                     search_index((listing.href for listing in data.pages()), data.postings()))
+                     search_index((href for _, href, _ in data.sequence()), data.postings()))
     for kind, (_, _, file) in KIND_NAMES.items():
         listed = sorted((e for e in entries.values() if e.entity.kind == kind), key=lambda e: e.sort_key)
         write_if_changed(out_dir / f"{file}.html", renderer.render_entities(kind, listed))
