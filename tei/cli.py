@@ -19,6 +19,7 @@ from tei.gitfiles import changed_since
 from tei.layout import profiles
 from tei.document import DEFAULT_PUBLISHER
 from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
+from tei.resources import tei_all as tei_all_grammar
 from tei.reporting import FORMATS, WRITERS, markdown_summary, summary_line
 from tei.validate import MAX_BYTES
 
@@ -126,12 +127,14 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=EXISTING)
+@click.argument("paths", nargs=-1, type=EXISTING)
 @click.option("--schema", "schema_files", multiple=True, type=EXISTING,
               help="A schema: RELAX NG (.rng), XML Schema 1.1 (.xsd) or ISO Schematron (.sch); repeatable. "
                    "Default: the project's grammar and rules.")
-@click.option("--tei-all", "tei_all", type=EXISTING,
-              help="TEI All (tei_all.rng): checked as well as the other schemas, with its embedded rules.")
+@click.option("--tei-all", "tei_all", is_flag=False, flag_value="", default=None, metavar="[FILE.rng]",
+              help="Check against TEI All as well, with its embedded rules: the toolkit's own copy (TEI P5 "
+                   "4.9.0), or the one $TEI_ALL names, or FILE.rng (the word after --tei-all is taken as "
+                   "the grammar only when it ends in .rng).")
 @click.option("--no-embedded-rules", is_flag=True, help="Skip the Schematron rules embedded in .rng grammars.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="human", show_default=True,
               help="human: file:line:column: level: message [rule]; json: one object per finding; "
@@ -153,8 +156,12 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     """
     from tei.validate import default_schema_files, id_collisions, load_checks, validate_batch
 
+    if tei_all and not tei_all.endswith(".rng"):  # `--tei-all doc.xml`: the flag, then a file to check
+        paths, tei_all = (Path(tei_all), *paths), ""
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...': name the TEI files or folders to check")
     schemas = [s.resolve() for s in schema_files] or default_schema_files()
-    schemas += [tei_all.resolve()] if tei_all is not None else []
+    schemas += [tei_all_grammar(Path(tei_all) if tei_all else None).resolve()] if tei_all is not None else []
     schemas = list(dict.fromkeys(schemas))  # a schema named twice is checked once
     try:
         checks = [c for s in schemas for c in load_checks(s, not no_embedded_rules)]
@@ -313,8 +320,9 @@ _EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a rep
                    "default: sources/ when present.")
 @click.option("--html", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A rendered edition (tei render) to carry; bagit renders one when not given.")
-@click.option("--tei-all", "tei_all", envvar="TEI_ALL", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TEI All (tei_all.rng) to check cmif and teicorpus against as well (default: $TEI_ALL).")
+@click.option("--tei-all", "tei_all", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TEI All (tei_all.rng) to check cmif and teicorpus against (default: the one $TEI_ALL names, "
+                   "else the toolkit's own copy, TEI P5 4.9.0).")
 def export_command(fmt, paths, out, collection_file, sources, html, tei_all):
     from tei.collection import load_collection
     from tei.export import ExportInvalid, ExportJob, document_order, exporter

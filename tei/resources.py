@@ -6,6 +6,7 @@ checkout (`python -m tei` in the repository), they are the top-level folders.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +38,18 @@ def templates_dir() -> Path:
 
 def project_schema() -> Path:
     return schema_dir() / "tei_transcripts.rng"
+
+
+TEI_ALL_ENV = "TEI_ALL"
+
+
+def tei_all(given: Path | None = None) -> Path:
+    """TEI All: the copy `given`, else the one $TEI_ALL names, else the TEI Consortium's TEI All (P5 4.9.0)
+    shipped with the toolkit and its licence notice (schema/TEI_ALL.md)."""
+    if given is not None:
+        return Path(given)
+    env = os.environ.get(TEI_ALL_ENV, "").strip()
+    return Path(env) if env else schema_dir() / "tei_all.rng"
 
 
 def project_rules() -> Path:

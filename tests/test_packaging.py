@@ -18,6 +18,7 @@ def test_the_wheel_carries_profiles_schema_authority_and_templates(tmp_path):
     for expected in ("tei/cli.py", "tei/converters/citation_page.toml", "tei/converters/web_page.toml",
                      "tei/converters/bare.toml", "tei/converters/cable.toml", "tei/converters/conventions.toml",
                      "tei/schema/tei_transcripts.rng", "tei/schema/tei_transcripts.xsd",
+                     "tei/schema/tei_all.rng", "tei/schema/TEI_ALL.md",
                      "tei/default_authority/people.csv", "tei/default_authority/places.csv",
                      "tei/default_authority/orgs.csv", "tei/default_authority/roles.csv"):
         assert expected in names, f"{expected} is missing from the wheel"

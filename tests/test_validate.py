@@ -517,6 +517,33 @@ def test_the_samples_are_valid_against_tei_all(sample_tei, tei_all):
                              "0 error(s), 0 warning(s)\n")
 
 
+@pytest.mark.parametrize("where", ["before the files", "after the files", "with a path"])
+def test_tei_all_needs_no_path_and_a_word_after_it_that_is_no_grammar_is_a_file(sample_tei, tei_all, monkeypatch,
+                                                                                 where):
+    """`--tei-all` alone is the toolkit's own TEI All; the word after it is taken as the grammar only when it
+    ends in .rng, so `--tei-all doc.xml` checks doc.xml."""
+    monkeypatch.delenv("TEI_ALL", raising=False)
+    files = [str(p) for p in sample_tei.values()]
+    args = {"before the files": ["--tei-all", *files], "after the files": [*files, "--tei-all"],
+            "with a path": ["--tei-all", str(tei_all), *files]}[where]
+    result = validate(*args)
+    assert (result.exit_code, result.stdout) == (0, ""), result.output
+    assert result.stderr == (f"{len(files)} of {len(files)} file(s) valid against tei_all.rng, {PROJECT}: "
+                             "0 error(s), 0 warning(s)\n")
+
+
+def test_tei_all_from_the_environment_is_the_one_checked(sample_tei, tmp_path, monkeypatch):
+    """$TEI_ALL names another copy (another TEI version): that one is read, and a missing one is an error."""
+    monkeypatch.setenv("TEI_ALL", str(tmp_path / "elsewhere" / "tei_all.rng"))
+    result = validate("--tei-all", *sample_tei.values())
+    assert result.exit_code == 2 and "elsewhere" in result.stderr, result.output
+
+
+def test_no_files_to_check_is_a_usage_error():
+    result = validate("--tei-all")
+    assert result.exit_code == 2 and "Missing argument" in result.stderr
+
+
 def test_tei_all_embedded_schematron(tmp_path, tei_all):
     text = variant(WHEN_AND_NOT_BEFORE)
     doc = write(tmp_path / "doc.xml", text)

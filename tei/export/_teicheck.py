@@ -1,15 +1,13 @@
 """Checks shared by the exports that are TEI themselves (cmif, teicorpus): well-formedness, TEI All, dates.
 
-TEI All is not part of the toolkit (it is the TEI Consortium's grammar, a megabyte; the user points at
-their own copy). An export finds it in `job.tei_all` when the job carries one, else in the environment
-variable TEI_ALL. With neither, the export's own rules are still checked and a warning says that TEI All
-was not; with one, TEI All's grammar and its embedded Schematron rules are run (tei.validate, pruned to the
-elements the export uses, so a check takes milliseconds once the grammar is read).
+TEI All is the copy the job names (`tei export --tei-all`), else the one the environment variable TEI_ALL
+names, else the one shipped with the toolkit (tei.resources.tei_all). Its grammar and its embedded Schematron
+rules are run (tei.validate, pruned to the elements the export uses, so a check takes milliseconds once the
+grammar is read).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,15 +19,7 @@ from tei.export import ExportInvalid, ExportJob, Problem
 
 T = f"{{{TEI_NS}}}"
 XML_ID = f"{{{XML_NS}}}id"
-TEI_ALL_ENV = "TEI_ALL"
 _SHOWN = 8  # findings quoted in an ExportInvalid message
-
-
-def tei_all_path(job: ExportJob) -> Path | None:
-    if job.tei_all:  # tei export --tei-all (which also reads TEI_ALL)
-        return Path(job.tei_all)
-    env = os.environ.get(TEI_ALL_ENV, "").strip()
-    return Path(env) if env else None
 
 
 def indent(el: etree._Element, level: int = 0, space: str = "  ") -> None:
@@ -56,13 +46,12 @@ def parse_export(data: bytes, what: str) -> etree._ElementTree:
 
 def check_tei_all(tree: etree._ElementTree, job: ExportJob, what: str,
                   where: Callable[[int | None], str] = lambda line: "") -> list[Problem]:
-    """Validate against TEI All (grammar and embedded rules) when it is available. Errors raise ExportInvalid
-    quoting them (`where(line)` may name the part of the export a line belongs to); warnings are returned."""
-    path = tei_all_path(job)
-    if path is None:
-        return [Problem(None, f"the {what} was checked by its own rules but not against TEI All: set "
-                              f"{TEI_ALL_ENV} to the path of tei_all.rng to check it too")]
+    """Validate against TEI All (grammar and embedded rules). Errors raise ExportInvalid quoting them
+    (`where(line)` may name the part of the export a line belongs to); warnings are returned."""
+    from tei.resources import tei_all
     from tei.validate import check_tree, load_checks  # the validator is only needed here
+
+    path = tei_all(job.tei_all)
 
     checks = load_checks(path.resolve())  # an InputError if the file is missing or not a grammar
     label = Path(f"{job.out.name} (not written)")  # never read: columns are not needed
