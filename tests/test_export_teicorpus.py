@@ -284,7 +284,7 @@ def test_an_invalid_document_makes_an_invalid_corpus_and_nothing_is_written(samp
     result = run("export", "teicorpus", sample_tei[DOC_000], invalid, "-o", out, "--collection", COLLECTION)
     assert result.exit_code == 1
     assert "not valid, so nothing was written" in result.stderr and "not valid against TEI All" in result.stderr
-    assert "(in invalid.xml)" in result.stderr and "colour" in result.stderr  # the document is named
+    assert f"(in {invalid})" in result.stderr and "colour" in result.stderr  # the document is named, as given
     assert out.read_bytes() == b"the previous export" and not list(tmp_path.glob(".corpus.xml*"))
 
 

@@ -294,7 +294,7 @@ def _names(job: ExportJob, root: etree._Element) -> list[str]:
     """The file each TEI element of the corpus came from, in order."""
     by_id = {}
     for doc, prefix in zip(job.documents, prefixes(d.stem for d in job.documents)):
-        by_id[prefix] = doc.path.name
+        by_id[prefix] = str(doc.path)  # as the user named it: a message points at the file to fix
     names = []
     for tei in root[1:]:
         ident = tei.get(XML_ID) or ""
