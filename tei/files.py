@@ -207,18 +207,19 @@ def _contents(folder: Path) -> tuple[set[str], set[str]]:
     return files, folders
 
 
-def _made_by(folder: Path, made_by: str) -> bool:
-    """Whether everything in `folder` is what an earlier export of this format wrote there (its marker lists it)."""
+def _not_made_by(folder: Path, made_by: str) -> list[str]:
+    """What `folder` holds that an earlier export of this format did not write there (its marker lists what
+    it wrote), sorted: everything, when there is no marker of this format."""
     try:
         marker = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))
-        listed = set(marker["files"]) if marker.get("format") == made_by else None
+        listed = set(marker["files"]) if marker.get("format") == made_by else set()
     except (OSError, ValueError, KeyError, TypeError):
-        return False
-    if listed is None:
-        return False
+        listed = set()
     parents = {p.as_posix() for name in listed for p in Path(name).parents if p != Path(".")}
     files, folders = _contents(folder)
-    return files <= listed | {EXPORT_MARKER} and folders <= parents
+    if not listed:
+        return sorted(files | folders)
+    return sorted((files - listed - {EXPORT_MARKER}) | (folders - parents))
 
 
 def check_replaceable(path: Path, made_by: str, force: bool = False) -> None:
@@ -228,13 +229,14 @@ def check_replaceable(path: Path, made_by: str, force: bool = False) -> None:
         return
     if not path.is_dir():
         raise OutputRefused(path, "exists and is not a folder; the export writes a folder here")
-    if force or not any(path.iterdir()) or _made_by(path, made_by):
+    if force:
         return
-    files, folders = _contents(path)
-    example = sorted(files - {EXPORT_MARKER} or folders)[0]
-    raise OutputRefused(path, f"holds files this {made_by} export did not make ({example}, ...), and the export "
-                              "replaces the folder whole: choose a new or empty folder, or pass --force to replace "
-                              "it and everything in it")
+    strangers = _not_made_by(path, made_by)
+    if strangers:
+        more = f" and {len(strangers) - 1} more" if len(strangers) > 1 else ""
+        raise OutputRefused(path, f"holds files this {made_by} export did not make ({strangers[0]}{more}), and "
+                                  "the export replaces the folder whole: choose a new or empty folder, or pass "
+                                  "--force to replace it and everything in it")
 
 
 @contextlib.contextmanager
