@@ -13,7 +13,7 @@ from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError, OutputRefused
 from tei.export import FORMATS as EXPORT_FORMATS
-from tei.files import expand, output_folder, unique_names, write_atomic
+from tei.files import expand, output_folder, refuse_links_on_the_way, unique_names, write_atomic
 from tei.findings import Finding
 from tei.gitfiles import changed_since
 from tei.layout import profiles
@@ -29,12 +29,15 @@ def _say_error(message: str) -> None:
     click.secho(message, err=True, fg="red" if sys.stderr.isatty() else None)
 
 
-def _check_outputs(inputs, *, folders=(), files=(), replaced=()) -> None:
+def _check_outputs(inputs, *, found=(), folders=(), files=(), replaced=(), inner=()) -> None:
     """Refuse (OutputRefused: exit 2) outputs that would write over an input (pipeline.check_outputs), and
-    declare the output folders, so that nothing is written or deleted through a link inside them."""
-    check_outputs(inputs, folders=folders, files=files, replaced=replaced)
+    declare the output folders, so that nothing is written or deleted through a link inside them; `inner`:
+    the folders inside them the command writes into, checked now rather than when the first file goes there."""
+    check_outputs(inputs, found=found, folders=folders, files=files, replaced=replaced)
     for folder in [*folders, *replaced]:
         output_folder(folder)
+    for folder in inner:
+        refuse_links_on_the_way(folder)
 
 
 class _Commands(click.Group):
@@ -115,7 +118,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
              csv_raw=False) -> int:
     """Convert, print errors and warnings, write the review list; returns the number of failures."""
     files, errors = _inputs(paths, ".txt", "transcripts")
-    _check_outputs([*paths, *files, authority_dir, conventions_file], folders=[out],
+    _check_outputs([*paths, authority_dir, conventions_file], found=files, folders=[out],
                    files=[*(out / f"{f.stem}.xml" for f in files), *([report] if report is not None else [])])
     authority = _authority(authority_dir)
     if recogniser == "spacy" and not spacy_available():
@@ -192,7 +195,7 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     text = WRITERS[output_format](table, colour) if output_format == "human" else WRITERS[output_format](table)
     names = sorted({c.name for c in checks})
     if report_file is not None:
-        _check_outputs([*paths, *files, *schemas], files=[report_file])
+        _check_outputs([*paths, *schemas], found=files, files=[report_file])
         write_atomic(report_file, text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
@@ -231,7 +234,7 @@ def _render(paths, out, templates=None, base_url="", site_title=None) -> int:
     from tei.edition import SITE_TITLE, Renderer, render_edition
 
     files, errors = _inputs(paths, ".xml", "TEI files")
-    _check_outputs([*paths, *files, templates], folders=[out],
+    _check_outputs([*paths, templates], found=files, folders=[out], inner=[out / "tei", out / "entity"],
                    files=[out / name for f in files for name in (f"{f.stem}.html", f"tei/{f.stem}.xml")])
     try:
         renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title or SITE_TITLE)
@@ -276,14 +279,13 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     """Convert, validate and render in one go (defaults: sources/ -> build/), redoing only what changed."""
     from tei.build import STATE_DIR, BuildLocked, BuildSettings, build as run_build
     from tei.edition import SITE_TITLE
-    from tei.files import refuse_links_on_the_way
 
     if not sources.exists():
         raise click.UsageError(f"{sources}: no such folder of transcripts")
     transcripts, errors = _inputs((sources,), ".txt", "transcripts")
-    _check_outputs([sources, *transcripts, options["authority_dir"], options["conventions_file"], templates],
-                   folders=[out], files=[report] if report is not None else [])
-    refuse_links_on_the_way(out / STATE_DIR / "drafts")  # the build's lock and site data are opened, not written
+    _check_outputs([sources, options["authority_dir"], options["conventions_file"], templates], found=transcripts,
+                   folders=[out], files=[report] if report is not None else [],
+                   inner=[out / STATE_DIR / "drafts", out / "tei", out / "html" / "tei", out / "html" / "entity"])
     if options["recogniser"] == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     _authority(options["authority_dir"])  # a broken authority file: one clear error before any work
@@ -355,12 +357,12 @@ def export_command(fmt, paths, out, collection_file, sources, html, tei_all, for
     from tei.files import check_replaceable
 
     files, errors = _inputs(paths, ".xml", "TEI files")
-    inputs = [*paths, *files, sources, html, tei_all, collection_file, *DEFAULT_FILES]
+    inputs = [*paths, sources, html, tei_all, collection_file, *DEFAULT_FILES]
     if EXPORT_FORMATS[fmt][1] == "folder":
-        _check_outputs(inputs, replaced=[out])
+        _check_outputs(inputs, found=files, replaced=[out])
         check_replaceable(out, fmt, force)
     else:
-        _check_outputs(inputs, files=[out])
+        _check_outputs(inputs, found=files, files=[out])
     documents = []
     for path in files:
         try:

@@ -115,13 +115,16 @@ def output_folder(path: Path) -> None:
 def refuse_links_on_the_way(folder: Path) -> None:
     """OutputRefused if a folder between a declared output folder and `folder` (inclusive) is a symbolic
     link. A folder below no declared output folder is not checked."""
+    key = str(folder)
+    if key in _NO_LINKS:  # the usual case, for every file after the first in a folder: one set lookup
+        return
     here = os.path.abspath(folder)
     between = []
     while here not in _NO_LINKS and here not in _OUTPUT_ROOTS:
         parent = os.path.dirname(here)
         if parent == here:  # below no output folder: nothing to check
-            _NO_LINKS.update(between)
-            return
+            between = []
+            break
         between.append(here)
         here = parent
     for path in between:
@@ -130,6 +133,7 @@ def refuse_links_on_the_way(folder: Path) -> None:
                                       "and nothing is written or deleted through a link: remove the link, or "
                                       "choose another output folder")
     _NO_LINKS.update(between)
+    _NO_LINKS.add(key)
 
 
 def remove(path: Path) -> None:
