@@ -180,6 +180,8 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     try:
         checks = [c for s in schemas for c in load_checks(s, not no_embedded_rules)]
         files, io_errors = _inputs(paths, ".xml", "TEI files")
+        if report_file is not None:  # before the work, not after it
+            _check_outputs([*paths, *schemas], found=files, files=[report_file])
         if revision is not None:
             changed = changed_since(revision, paths[0])
             files = [f for f in files if f.resolve() in changed]
@@ -195,7 +197,6 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     text = WRITERS[output_format](table, colour) if output_format == "human" else WRITERS[output_format](table)
     names = sorted({c.name for c in checks})
     if report_file is not None:
-        _check_outputs([*paths, *schemas], found=files, files=[report_file])
         write_atomic(report_file, text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
