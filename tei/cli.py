@@ -32,8 +32,9 @@ def _say_error(message: str) -> None:
 def _check_outputs(inputs, *, found=(), folders=(), files=(), replaced=(), inner=()) -> None:
     """Refuse (OutputRefused: exit 2) outputs that would write over an input (pipeline.check_outputs), and
     declare the output folders, so that nothing is written or deleted through a link inside them; `inner`:
-    the folders inside them the command writes into, checked now rather than when the first file goes there."""
-    check_outputs(inputs, found=found, folders=folders, files=files, replaced=replaced)
+    the folders inside them the command writes into (and deletes from), checked as they are now rather than
+    when the first file goes there."""
+    check_outputs(inputs, found=found, folders=[*folders, *inner], files=files, replaced=replaced)
     for folder in [*folders, *replaced]:
         output_folder(folder)
     for folder in inner:

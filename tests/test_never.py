@@ -236,6 +236,20 @@ def test_render_refuses_to_write_its_tei_copy_over_the_input(box):
         assert snapshot(box) == before
 
 
+def test_build_refuses_transcripts_in_a_folder_it_writes_and_cleans(box):
+    """`tei build out/tei -o out`: the build writes out/tei/<stem>.xml and deletes leftover .*.tmp files there."""
+    out = box / "out"
+    (out / "tei").mkdir(parents=True)
+    for source in (box / "in" / "sources").glob("*.txt"):
+        shutil.copy(source, out / "tei")
+    (out / "tei" / ".draft.tmp").write_text("a user's file that looks like a leftover\n", encoding="utf-8")
+    before = snapshot(box)
+    result = run("build", out / "tei", "-o", out, "-j", "1", *RULES)
+    assert result.exit_code == 2, result.stderr
+    assert str(out / "tei") in result.stderr and "input" in result.stderr
+    assert snapshot(box) == before
+
+
 def test_suggest_refuses_to_write_over_its_report(box):
     report = box / "in" / "people.csv"
     shutil.copy(box / "in" / "review.csv", report)
