@@ -43,9 +43,8 @@ def check_outputs(inputs: Iterable[Path | None], *, found: Iterable[Path] = (), 
     for out in [*folders, *replaced]:
         inside = next((d for d in input_dirs if is_inside(out, d)), None) or parents.get(out.resolve())
         if inside is not None:
-            where = "is the input" if inside.is_dir() and out.resolve() == inside.resolve() else "is inside the input"
-            raise OutputRefused(out, f"the output folder {where} {inside}; choose a folder outside the inputs "
-                                     "(nothing is ever written into them)")
+            raise OutputRefused(out, f"the output folder is inside the input {inside}; choose a folder outside "
+                                     "the inputs (nothing is ever written into them)")
     for out in replaced:
         holds = next((path for path in [*given, *found] if is_inside(path, out)), None)
         if holds is not None:
