@@ -250,6 +250,31 @@ def test_build_refuses_transcripts_in_a_folder_it_writes_and_cleans(box):
     assert snapshot(box) == before
 
 
+def test_render_refuses_a_tei_copy_that_is_a_hard_link_to_an_input(box):
+    """The inputs are a folder; d/tei/x.xml, which render would write, is another name for one of them."""
+    edition = box / "edition"
+    (edition / "tei").mkdir(parents=True)
+    os.link(box / "in" / "tei" / f"{DOCS[0]}.xml", edition / "tei" / f"{DOCS[0]}.xml")
+    before = snapshot(box)
+    result = run("render", box / "in" / "tei", "-o", edition)
+    assert result.exit_code == 2, result.stderr
+    assert str(edition / "tei" / f"{DOCS[0]}.xml") in result.stderr and "is the input" in result.stderr
+    assert snapshot(box) == before
+
+
+def test_render_edition_called_as_a_library_does_not_write_or_delete_through_a_link(box):
+    from tei.edition import render_edition
+    from tei.errors import OutputRefused
+
+    out = box / "out"
+    out.mkdir()
+    (out / "entity").symlink_to(box / "elsewhere", target_is_directory=True)
+    before = snapshot(box, skip=out)
+    with pytest.raises(OutputRefused, match="symbolic link"):
+        render_edition(sorted((box / "in" / "tei").glob("*.xml")), out)
+    assert snapshot(box, skip=out) == before
+
+
 def test_suggest_refuses_to_write_over_its_report(box):
     report = box / "in" / "people.csv"
     shutil.copy(box / "in" / "review.csv", report)

@@ -31,9 +31,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tei.export import ExportInvalid, ExportJob, Problem
-from tei.files import staged_folder
+from tei.files import name_clash, staged_folder
 from tei.identifiers import SCHEMES
 from tei.metadata import Named
 from tei.spreadsheet import csv_bytes, spreadsheet_value
@@ -59,12 +60,12 @@ def _richness(record: Named) -> tuple[int, int, int]:
 def entries(job: ExportJob, problems: list[Problem]) -> dict[str, dict[str, _Entry]]:
     """kind -> entity id -> its entry, merged across the documents."""
     tables: dict[str, dict[str, _Entry]] = {kind: {} for kind in FILES}
-    stems: dict[str, object] = {}
+    stems: dict[str, Path] = {}
     for doc in job.documents:
-        if doc.stem in stems:
-            problems.append(Problem(doc.path, f"has the same name as {stems[doc.stem]}: the two cannot be told "
-                                              "apart in document_ids; rename one of them"))
-        stems.setdefault(doc.stem, doc.path)
+        clash = name_clash(doc.path, stems, f"{doc.stem} in document_ids (the rows count both)")
+        if clash is not None:
+            problems.append(Problem(doc.path, clash.message))
+        stems.setdefault(doc.stem.casefold(), doc.path)
         seen: set[tuple[str, str]] = set()
         for record in doc.entities:
             if record.kind not in FILES or not record.id or (record.kind, record.id) in seen:
