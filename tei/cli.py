@@ -349,17 +349,15 @@ _EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a rep
               help="csv: write the values as they are (for OpenRefine and scripts): by default a cell a "
                    "spreadsheet would take for a formula (=, +, -, @) gets a ' before it.")
 def export_command(fmt, paths, out, collection_file, sources, html, tei_all, force, csv_raw):
-    from tei.collection import load_collection
+    from tei.collection import DEFAULT_FILES, load_collection
     from tei.export import ExportInvalid, ExportJob, document_order, exporter
+    from tei.files import check_replaceable
     from tei.metadata import read_metadata
 
     if sources is None and fmt == "bagit" and Path("sources").is_dir():
         sources = Path("sources")  # where tei build takes its transcripts from
-    from tei.collection import DEFAULT_FILES
-    from tei.files import check_replaceable
-
     files, errors = _inputs(paths, ".xml", "TEI files")
-    inputs = [*paths, sources, html, tei_all, collection_file, *DEFAULT_FILES]
+    inputs = [*paths, sources, html, tei_all, collection_file, *DEFAULT_FILES]  # the collection file too
     if EXPORT_FORMATS[fmt][1] == "folder":
         _check_outputs(inputs, found=files, replaced=[out])
         check_replaceable(out, fmt, force)
@@ -421,7 +419,7 @@ def suggest(reports, authority_dir, out, csv_raw):
     if not tables:
         click.echo("No name candidates in the report(s): nothing to add.", err=True)
     if out is not None:
-        _check_outputs([*reports, authority_dir], folders=[out], files=[out / file for file in tables])
+        _check_outputs([*reports, authority_dir], files=[out / file for file in tables])  # -o . is fine
     for file, table in tables.items():
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)

@@ -282,6 +282,9 @@ def test_suggest_refuses_to_write_over_its_report(box):
     result = run("authority", "suggest", report, "-o", box / "in")
     assert result.exit_code == 2 and str(report) in result.stderr
     assert snapshot(box) == before
+    result = run("authority", "suggest", box / "in" / "review.csv", "-o", box / "in")  # beside it is fine
+    assert result.exit_code == 0, result.stderr
+    assert (box / "in" / "people.csv").read_bytes() != (box / "in" / "review.csv").read_bytes()
 
 
 def _same_stems(box: Path) -> list[Path]:
