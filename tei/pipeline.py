@@ -36,6 +36,7 @@ def check_outputs(inputs: Iterable[Path | None], *, found: Iterable[Path] = (), 
     Raises OutputRefused. Cheap for 10,000 inputs: folders are compared once each, and the inputs found in
     folders are looked at only when an output file is a link."""
     given = [Path(p) for p in inputs if p is not None and os.path.exists(p)]
+    found = list(found)
     input_dirs = [p for p in given if p.is_dir()]
     input_files = [p for p in given if not p.is_dir()]
     parents = {folder.resolve(): path for folder, path in {p.parent: p for p in input_files}.items()}
@@ -55,6 +56,7 @@ def check_outputs(inputs: Iterable[Path | None], *, found: Iterable[Path] = (), 
     in_inputs = {parent: d for parent in folders_of for d in input_dirs if is_inside(parent, d)}
     there = {parent for parent in folders_of if parent.is_dir()}  # in a new folder no output is an input yet
     identities = {_identity(path): path for path in input_files}
+    looked_in_folders = False
     for out in files:
         if out.parent in in_inputs:
             raise OutputRefused(out, f"is inside the input {in_inputs[out.parent]}; choose an output outside the "
@@ -65,8 +67,9 @@ def check_outputs(inputs: Iterable[Path | None], *, found: Iterable[Path] = (), 
             this = os.stat(out)
         except OSError:
             continue  # not there: not an input
-        if this.st_nlink > 1 or out.is_symlink():  # another name for it may be an input found in a folder
-            identities.update((_identity(path), path) for path in found)
+        if (this.st_nlink > 1 or out.is_symlink()) and not looked_in_folders:  # it may be an input found in a
+            identities.update((_identity(path), path) for path in found)               # folder, by another name
+            looked_in_folders = True
         same = identities.get((this.st_dev, this.st_ino))
         if same is not None:
             raise OutputRefused(out, f"is the input {same}: writing it would replace the input; "
