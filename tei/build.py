@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tei import __version__
 from tei.errors import InputError
+from tei.files import remove, unique_names
 
 STATE_DIR = ".tei-build"
 STATE_FORMAT = 2  # 2: listings in site.sqlite, not listings/*.pickle
@@ -153,6 +154,9 @@ _worker: dict = {}
 
 
 def _start(settings: BuildSettings, parent: int | None = None) -> None:
+    from tei.files import output_folder
+
+    output_folder(settings.out)  # in a worker too: nothing written or deleted through a link inside OUT
     _forget_site_data()
     _worker.clear()
     _worker["settings"] = settings
@@ -326,24 +330,16 @@ def _remove_leftovers(settings: BuildSettings) -> None:
         if folder.is_dir():
             for path in folder.rglob(".*.tmp"):
                 if path.is_file():
-                    path.unlink(missing_ok=True)
+                    remove(path)
     shutil.rmtree(settings.out / STATE_DIR / "listings", ignore_errors=True)  # state format 1's listings
 
 
 def _unique_names(transcripts: list[Path], result: BuildResult, say) -> list[Path]:
     """Transcripts are found in sub-folders too; two with the same name would make one TEI file."""
-    first: dict[str, Path] = {}
-    kept = []
-    for path in transcripts:
-        key = path.stem.casefold()
-        if key in first:
-            failure = Failure(str(path), "convert", f"has the same name as {first[key]}, so both would become "
-                                                     f"tei/{path.stem}.xml; rename one of them")
-            result.failures.append(failure)
-            say(f"{failure.file}: error: {failure.message}")
-            continue
-        first[key] = path
-        kept.append(path)
+    kept, clashes = unique_names(transcripts, "tei/{stem}.xml")
+    for clash in clashes:
+        result.failures.append(Failure(clash.path, "convert", clash.message))
+        say(str(clash))
     return kept
 
 
@@ -387,7 +383,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
         for stem in sorted(set(docs) - stems):
             for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
                          settings.html_dir / "tei" / f"{stem}.xml", _drafts(settings) / f"{stem}.html"):
-                path.unlink(missing_ok=True)
+                remove(path)
             del docs[stem]
 
         # 1. convert

@@ -11,14 +11,14 @@ import click
 from tei import __version__
 from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
-from tei.errors import InputError
+from tei.errors import InputError, OutputRefused
 from tei.export import FORMATS as EXPORT_FORMATS
-from tei.files import expand, write_atomic
+from tei.files import expand, output_folder, refuse_links_on_the_way, unique_names, write_atomic
 from tei.findings import Finding
 from tei.gitfiles import changed_since
 from tei.layout import profiles
 from tei.document import DEFAULT_PUBLISHER
-from tei.pipeline import OutputFolderError, check_output_folder, convert_file, write_report
+from tei.pipeline import check_outputs, convert_file, write_report
 from tei.resources import tei_all as tei_all_grammar
 from tei.reporting import FORMATS, WRITERS, markdown_summary, summary_line
 from tei.validate import MAX_BYTES
@@ -30,13 +30,28 @@ def _say_error(message: str) -> None:
     click.secho(message, err=True, fg="red" if sys.stderr.isatty() else None)
 
 
-def _outputs_outside(inputs, *outputs: Path) -> None:
-    """A usage error when an output folder would be inside the inputs: they are never written to."""
-    try:
-        for out in outputs:
-            check_output_folder(out, list(inputs))
-    except OutputFolderError as exc:
-        raise click.UsageError(str(exc)) from None
+def _check_outputs(inputs, *, found=(), folders=(), files=(), replaced=(), inner=()) -> None:
+    """Refuse (OutputRefused: exit 2) outputs that would write over an input (pipeline.check_outputs), and
+    declare the output folders, so that nothing is written or deleted through a link inside them; `inner`:
+    the folders inside them the command writes into (and deletes from), checked as they are now rather than
+    when the first file goes there."""
+    check_outputs(inputs, found=found, folders=[*folders, *inner], files=files, replaced=replaced)
+    for folder in [*folders, *replaced]:
+        output_folder(folder)
+    for folder in inner:
+        refuse_links_on_the_way(folder)
+
+
+class _Commands(click.Group):
+    """The `tei` group: a refused output (tei.errors.OutputRefused, from any command, at any stage) is one
+    error line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OutputRefused as exc:
+            _say_error(str(exc))
+            sys.exit(2)
 
 
 def _authority(folder: Path | None):
@@ -62,7 +77,7 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
     return unique, errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tei")
 def main() -> None:
     """Turn plain-text archival transcripts into TEI P5, validate TEI, and render reading editions."""
@@ -93,18 +108,25 @@ def _conversion_options(command):
 @_conversion_options
 @click.option("--report", "report", type=EXISTING,
               help="Write a review list (CSV: file, line, level, source, decision, why) for an editor.")
+@click.option("--csv-raw", is_flag=True,
+              help="Write the review list's values as they are: by default a cell a spreadsheet would take for a "
+                   "formula (=, +, -, @) gets a ' before it.")
 def convert(paths, out, **options):
     """Convert transcripts (.txt files, or folders of them) to TEI: OUTPUT/<name>.xml for each."""
     sys.exit(1 if _convert(paths, out, **options) else 0)
 
 
-def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict, recogniser) -> int:
+def _convert(paths, out, layout, authority_dir, conventions_file, publisher, report, strict, recogniser,
+             csv_raw=False) -> int:
     """Convert, print errors and warnings, write the review list; returns the number of failures."""
-    _outputs_outside(paths, out, *([report.parent] if report is not None else []))
+    files, errors = _inputs(paths, ".txt", "transcripts")
+    _check_outputs([*paths, authority_dir, conventions_file], found=files, folders=[out],
+                   files=[*(out / f"{f.stem}.xml" for f in files), *([report] if report is not None else [])])
     authority = _authority(authority_dir)
     if recogniser == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
-    files, errors = _inputs(paths, ".txt", "transcripts")
+    files, clashes = unique_names(files, str(out / "{stem}.xml"))  # sub1/doc.txt and sub2/doc.txt
+    errors += clashes
     for error in errors:
         _say_error(str(error))
     items = []
@@ -121,7 +143,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
                 if item.level == "warning":
                     click.echo(str(item), err=True)
     if report is not None:
-        write_report(report, items, errors)
+        write_report(report, items, errors, csv_raw)
     warned = sum(item.level == "warning" for item in items)
     return len(errors) + (warned if strict else 0)
 
@@ -166,6 +188,8 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
     try:
         checks = [c for s in schemas for c in load_checks(s, not no_embedded_rules)]
         files, io_errors = _inputs(paths, ".xml", "TEI files")
+        if report_file is not None:  # before the work, not after it
+            _check_outputs([*paths, *schemas], found=files, files=[report_file])
         if revision is not None:
             changed = changed_since(revision, paths[0])
             files = [f for f in files if f.resolve() in changed]
@@ -218,13 +242,14 @@ def render(paths, out, **edition):
 def _render(paths, out, templates=None, base_url="", site_title=None) -> int:
     from tei.edition import SITE_TITLE, Renderer, render_edition
 
-    _outputs_outside(paths, out)
+    files, errors = _inputs(paths, ".xml", "TEI files")
+    _check_outputs([*paths, templates], found=files, folders=[out], inner=[out / "tei", out / "entity"],
+                   files=[out / name for f in files for name in (f"{f.stem}.html", f"tei/{f.stem}.xml")])
     try:
         renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title or SITE_TITLE)
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)
-    files, errors = _inputs(paths, ".xml", "TEI files")
     errors += render_edition(files, out, renderer=renderer)
     for error in errors:
         _say_error(str(error))
@@ -261,16 +286,18 @@ def text(path):
                    "validation findings, warnings, seconds per stage.")
 def build(sources, out, templates, base_url, site_title, jobs, report, strict, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/), redoing only what changed."""
-    from tei.build import BuildLocked, BuildSettings, build as run_build
+    from tei.build import STATE_DIR, BuildLocked, BuildSettings, build as run_build
     from tei.edition import SITE_TITLE
 
     if not sources.exists():
         raise click.UsageError(f"{sources}: no such folder of transcripts")
-    _outputs_outside([sources], out, *([report.parent] if report is not None else []))
+    transcripts, errors = _inputs((sources,), ".txt", "transcripts")
+    _check_outputs([sources, options["authority_dir"], options["conventions_file"], templates], found=transcripts,
+                   folders=[out], files=[report] if report is not None else [],
+                   inner=[out / STATE_DIR / "drafts", out / "tei", out / "html" / "tei", out / "html" / "entity"])
     if options["recogniser"] == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     _authority(options["authority_dir"])  # a broken authority file: one clear error before any work
-    transcripts, errors = _inputs((sources,), ".txt", "transcripts")
     for error in errors:
         _say_error(str(error))
     settings = BuildSettings(sources=sources, out=out, templates=templates, base_url=base_url,
@@ -323,15 +350,27 @@ _EXPORT_HELP = ("Export TEI files (or folders of .xml files) as FORMAT for a rep
 @click.option("--tei-all", "tei_all", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TEI All (tei_all.rng) to check cmif and teicorpus against (default: the one $TEI_ALL names, "
                    "else the toolkit's own copy, TEI P5 4.9.0).")
-def export_command(fmt, paths, out, collection_file, sources, html, tei_all):
-    from tei.collection import load_collection
+@click.option("--force", is_flag=True,
+              help="Replace an output folder (bagit, dc, csv) that holds files this export did not make, and "
+                   "everything in it. A folder holding an input is refused all the same.")
+@click.option("--csv-raw", is_flag=True,
+              help="csv: write the values as they are (for OpenRefine and scripts): by default a cell a "
+                   "spreadsheet would take for a formula (=, +, -, @) gets a ' before it.")
+def export_command(fmt, paths, out, collection_file, sources, html, tei_all, force, csv_raw):
+    from tei.collection import DEFAULT_FILES, load_collection
     from tei.export import ExportInvalid, ExportJob, document_order, exporter
+    from tei.files import check_replaceable
     from tei.metadata import read_metadata
 
     if sources is None and fmt == "bagit" and Path("sources").is_dir():
         sources = Path("sources")  # where tei build takes its transcripts from
-    _outputs_outside([*paths, *(p for p in (sources, html) if p is not None)], out)
     files, errors = _inputs(paths, ".xml", "TEI files")
+    inputs = [*paths, sources, html, tei_all, collection_file, *DEFAULT_FILES]  # the collection file too
+    if EXPORT_FORMATS[fmt][1] == "folder":
+        _check_outputs(inputs, found=files, replaced=[out])
+        check_replaceable(out, fmt, force)
+    else:
+        _check_outputs(inputs, found=files, files=[out])
     documents = []
     for path in files:
         try:
@@ -345,7 +384,8 @@ def export_command(fmt, paths, out, collection_file, sources, html, tei_all):
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)
-    job = ExportJob(tuple(sorted(documents, key=document_order)), collection, out, sources, html, tei_all)
+    job = ExportJob(tuple(sorted(documents, key=document_order)), collection, out, sources, html, tei_all, force,
+                    csv_raw)
     try:
         problems = exporter(fmt)(job)
     except ExportInvalid as exc:
@@ -371,18 +411,23 @@ def authority():
 @click.option("--authority", "authority_dir", type=EXISTING, help="The authority the rows are for (ids stay unique).")
 @click.option("-o", "--output", "out", type=EXISTING,
               help="Write people.csv, places.csv, orgs.csv of new rows into this folder instead of printing them.")
-def suggest(reports, authority_dir, out):
+@click.option("--csv-raw", is_flag=True,
+              help="Write the values as they are: by default a cell a spreadsheet would take for a formula "
+                   "(=, +, -, @) gets a ' before it.")
+def suggest(reports, authority_dir, out, csv_raw):
     """Turn the name candidates of review reports (tei convert --report) into authority rows."""
     from tei.files import write_atomic
     from tei.suggest import suggestion_tables
 
     try:
-        tables = suggestion_tables(list(reports), _authority(authority_dir))
+        tables = suggestion_tables(list(reports), _authority(authority_dir), csv_raw)
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)
     if not tables:
         click.echo("No name candidates in the report(s): nothing to add.", err=True)
+    if out is not None:
+        _check_outputs([*reports, authority_dir], files=[out / file for file in tables])  # -o . is fine
     for file, table in tables.items():
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)

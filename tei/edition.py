@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 
 from tei.citation import Cited, bibtex, csl_json, reference
 from tei.errors import InputError
-from tei.files import read_input, write_atomic, write_if_changed
+from tei.files import name_clash, output_folder, read_input, remove, write_atomic, write_if_changed
 from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
@@ -458,14 +458,10 @@ _RESERVED = {"index", "people", "places", "organisations", "search-index", "edit
 
 def page_name_problem(path: Path, taken: Mapping[str, Path]) -> InputError | None:
     """Why a TEI file cannot have its page in the edition (a name the edition uses, or a clash), if it cannot."""
-    key = path.stem.casefold()
-    if key in _RESERVED:
+    if path.stem.casefold() in _RESERVED:
         return InputError(path, f"its page would be {path.stem}.html, which is one of the edition's own pages; "
                                 "rename the file")
-    if key in taken:
-        return InputError(path, f"has the same name as {taken[key]}, so its page would overwrite that one "
-                                f"({path.stem}.html); rename one of them")
-    return None
+    return name_clash(path, taken, f"{path.stem}.html")
 
 
 @dataclass(frozen=True)
@@ -527,7 +523,7 @@ def write_site(renderer: Renderer, data: SiteData, out_dir: Path, map_entities=N
     if (out_dir / "entity").is_dir():  # entities no document names any more
         for page in (out_dir / "entity").glob("*.html"):
             if page.name not in kept:
-                page.unlink()
+                remove(page)
     for name in STATIC:
         write_if_changed(out_dir / name, renderer.static(name))
 
@@ -559,6 +555,7 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
     errors: list[InputError] = []
     taken: dict[str, Path] = {}
     out_dir = Path(out_dir)
+    output_folder(out_dir)
     with tempfile.TemporaryDirectory(prefix="tei-render-") as work, SiteData(Path(work) / "site.sqlite") as data:
         drafts = Path(work)  # the pages between the two passes
         with data.db:

@@ -45,3 +45,20 @@ def format_location(path: str, line: int | None = None, column: int | None = Non
         if column is not None:
             place += f":{column}"
     return place
+
+
+class OutputRefused(Exception):
+    """An output the toolkit will not write: it would overwrite or delete an input or a user's files, or write
+    through a symbolic link inside the output folder. A usage error: the command exits 2 before (or instead of)
+    writing it, with `file: error: message`."""
+
+    def __init__(self, path: Path | str, message: str):
+        super().__init__(message)
+        self.path = str(path)
+        self.message = message
+
+    def __reduce__(self):  # raised in a --jobs worker, it reaches the parent intact
+        return (OutputRefused, (self.path, self.message))
+
+    def __str__(self) -> str:
+        return f"{self.path}: error: {self.message}"

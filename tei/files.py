@@ -8,14 +8,15 @@ leaves either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import re
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
-from tei.errors import InputError
+from tei.errors import InputError, OutputRefused
 
 # Characters XML 1.0 cannot hold (C0 controls other than tab, LF, CR; surrogates; U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -97,6 +98,50 @@ def _umask() -> int:
     return mask
 
 
+# Output folders the user named (-o): below them nothing is written or deleted through a symbolic link to a
+# folder (OUT/html/entity -> /elsewhere would make the stale-page cleanup delete files elsewhere). The -o folder
+# itself may be a link: that is the user's choice. Folders found free of links are remembered, so a big
+# edition checks each folder once, not every ancestor of every file.
+_OUTPUT_ROOTS: set[str] = set()
+_NO_LINKS: set[str] = set()
+
+
+def output_folder(path: Path) -> None:
+    """Declare `path` an output folder: writes and deletions below it never go through a symbolic link."""
+    _OUTPUT_ROOTS.add(os.path.abspath(path))
+    _NO_LINKS.clear()  # a folder checked for an earlier run may have become a link since
+
+
+def refuse_links_on_the_way(folder: Path) -> None:
+    """OutputRefused if a folder between a declared output folder and `folder` (inclusive) is a symbolic
+    link. A folder below no declared output folder is not checked."""
+    key = str(folder)
+    if key in _NO_LINKS:  # the usual case, for every file after the first in a folder: one set lookup
+        return
+    here = os.path.abspath(folder)
+    between = []
+    while here not in _NO_LINKS and here not in _OUTPUT_ROOTS:
+        parent = os.path.dirname(here)
+        if parent == here:  # below no output folder: nothing to check
+            between = []
+            break
+        between.append(here)
+        here = parent
+    for path in between:
+        if os.path.islink(path):
+            raise OutputRefused(path, f"is a symbolic link (to {os.readlink(path)}) inside the output folder, "
+                                      "and nothing is written or deleted through a link: remove the link, or "
+                                      "choose another output folder")
+    _NO_LINKS.update(between)
+    _NO_LINKS.add(key)
+
+
+def remove(path: Path) -> None:
+    """Delete an output file (missing is fine), never through a symbolic link to a folder."""
+    refuse_links_on_the_way(path.parent)
+    path.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Write `data` (bytes, or chunks of them) to `path` so that readers only ever see a complete file."""
     _write(path, data, keep_same=False)
@@ -132,6 +177,7 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
+    refuse_links_on_the_way(path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -151,18 +197,69 @@ def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
         raise
 
 
+EXPORT_MARKER = ".tei-export"  # in a folder an export wrote: its format and files, so it can be replaced
+
+
+def _contents(folder: Path) -> tuple[set[str], set[str]]:
+    """The files (links included) and folders below `folder`, as relative POSIX paths; links not followed."""
+    files, folders = set(), set()
+    for here, dirs, names in os.walk(folder):
+        base = Path(here).relative_to(folder)
+        for name in dirs:
+            (files if os.path.islink(os.path.join(here, name)) else folders).add((base / name).as_posix())
+        files.update((base / name).as_posix() for name in names)
+    return files, folders
+
+
+def _not_made_by(folder: Path, made_by: str) -> list[str]:
+    """What `folder` holds that an earlier export of this format did not write there (its marker lists what
+    it wrote), sorted: everything, when there is no marker of this format."""
+    try:
+        marker = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))
+        listed = set(marker["files"]) if marker.get("format") == made_by else set()
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = set()
+    parents = {p.as_posix() for name in listed for p in Path(name).parents if p != Path(".")}
+    files, folders = _contents(folder)
+    if not listed:
+        return sorted(files | folders)
+    return sorted((files - listed - {EXPORT_MARKER}) | (folders - parents))
+
+
+def check_replaceable(path: Path, made_by: str, force: bool = False) -> None:
+    """OutputRefused unless the folder `path` may be replaced by a `made_by` export: it is missing or empty, or
+    holds only what such an export wrote there before, or the user said --force."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise OutputRefused(path, "exists and is not a folder; the export writes a folder here")
+    if force:
+        return
+    strangers = _not_made_by(path, made_by)
+    if strangers:
+        more = f" and {len(strangers) - 1} more" if len(strangers) > 1 else ""
+        raise OutputRefused(path, f"holds files this {made_by} export did not make ({strangers[0]}{more}), and "
+                                  "the export replaces the folder whole: choose a new or empty folder, or pass "
+                                  "--force to replace it and everything in it")
+
+
 @contextlib.contextmanager
-def staged_folder(path: Path):
+def staged_folder(path: Path, made_by: str, force: bool = False):
     """A new, empty folder beside `path` to fill; when the block ends without an error it replaces `path`
     (an older folder there is removed only once the new one is in place), else it is removed and `path`
-    is untouched. So a folder of outputs is either the old complete one or the new complete one."""
+    is untouched. So a folder of outputs is either the old complete one or the new complete one.
+    `path` must be replaceable (check_replaceable: no files but an earlier `made_by` export's, unless `force`);
+    the new folder gets a marker (EXPORT_MARKER) listing its files, so the next export can replace it."""
+    check_replaceable(path, made_by, force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not path.is_dir():
-        raise InputError(path, "exists and is not a folder; the export writes a folder here")
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
         os.chmod(staging, 0o777 & ~_umask())  # as a folder made by mkdir, not mkdtemp's 0700
         yield staging
+        files, _ = _contents(staging)
+        marker = {"format": made_by, "files": sorted(files - {EXPORT_MARKER})}
+        (staging / EXPORT_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+        check_replaceable(path, made_by, force)  # again: a user may have put a file there meanwhile
         old = None
         if path.exists():
             old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
@@ -181,3 +278,27 @@ def is_inside(child: Path, parent: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def name_clash(path: Path, taken: Mapping[str, Path], output: str) -> InputError | None:
+    """The error of an input whose output (`output`, e.g. "tei/doc.xml") would have the name of the output
+    of an earlier one (`taken`: stem casefolded, as a case-insensitive file system compares, -> that input)."""
+    first = taken.get(path.stem.casefold())
+    if first is None:
+        return None
+    return InputError(path, f"has the same name as {first}, so both would be {output}; rename one of them")
+
+
+def unique_names(paths: Iterable[Path], output: str) -> tuple[list[Path], list[InputError]]:
+    """The inputs whose outputs get names of their own (the first of each name), and an error for each other
+    one. `output` says where the output goes, with {stem} (e.g. "tei/{stem}.xml")."""
+    taken: dict[str, Path] = {}
+    kept, errors = [], []
+    for path in paths:
+        clash = name_clash(path, taken, output.replace("{stem}", path.stem))
+        if clash is not None:
+            errors.append(clash)
+            continue
+        taken[path.stem.casefold()] = path
+        kept.append(path)
+    return kept, errors

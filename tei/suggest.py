@@ -9,7 +9,6 @@ description that says where the name was seen.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from tei.authority import Authority
 from tei.candidates import name_rules
 from tei.errors import InputError
+from tei.spreadsheet import csv_bytes
 
 # The columns of each authority file, as the shipped files have them.
 COLUMNS = {
@@ -81,8 +81,9 @@ def slug(name: str) -> str:
     return "-".join(words) or "entity"
 
 
-def suggestion_tables(reports: list[Path], authority: Authority) -> dict[str, str]:
-    """Per authority file, CSV text (header row first) of one new row per candidate name."""
+def suggestion_tables(reports: list[Path], authority: Authority, raw: bool = False) -> dict[str, str]:
+    """Per authority file, CSV text (header row first) of one new row per candidate name; cells a spreadsheet
+    would take for formulas made safe unless `raw` (tei.spreadsheet)."""
     taken = set(authority.entities)
     rows: dict[str, list[dict[str, str]]] = {}
     known = {v.casefold() for e in authority.entities.values() for v in e.variants}
@@ -97,9 +98,6 @@ def suggestion_tables(reports: list[Path], authority: Authority) -> dict[str, st
         rows.setdefault(file, []).append(item.row(id_))
     tables = {}
     for file, found in rows.items():
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, COLUMNS[file], lineterminator="\n", restval="")
-        writer.writeheader()
-        writer.writerows(found)
-        tables[file] = buffer.getvalue()
+        body = ([row.get(column, "") for column in COLUMNS[file]] for row in found)
+        tables[file] = csv_bytes(COLUMNS[file], body, raw).decode("utf-8")
     return tables

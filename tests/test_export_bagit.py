@@ -253,8 +253,8 @@ def test_a_bag_that_fails_validation_writes_nothing(sample_tei, tmp_path, monkey
 
     monkeypatch.setattr(bagit.Bag, "validate", failing)
     with pytest.raises(ExportInvalid, match="made to fail.*data/tei/x.xml"):
-        bagit_bag.export(job(sample_tei.values(), out, sources=SOURCES))
-    result = run("export", "bagit", *sample_tei.values(), "-o", out, "--sources", SOURCES)
+        bagit_bag.export(job(sample_tei.values(), out, sources=SOURCES, force=True))
+    result = run("export", "bagit", *sample_tei.values(), "-o", out, "--sources", SOURCES, "--force")
     assert result.exit_code == 1
     assert "not valid, so nothing was written" in result.stderr and "made to fail" in result.stderr
     assert files_of(out) == {"old.txt": b"the old bag\n"}

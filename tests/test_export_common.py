@@ -100,7 +100,7 @@ def test_outputs_get_the_usual_permissions(tmp_path):
     old = os.umask(0o022)
     try:
         write_atomic(tmp_path / "page.html", b"<p>x</p>")
-        with staged_folder(tmp_path / "bag") as folder:
+        with staged_folder(tmp_path / "bag", "bagit") as folder:
             write_atomic(folder / "data.txt", b"x")
     finally:
         os.umask(old)

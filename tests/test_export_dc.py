@@ -14,6 +14,7 @@ from lxml import etree
 from conftest import ROOT, hand_written_tei as tei
 from tei.cli import main
 from tei.collection import Agent, load_collection
+from tei.errors import OutputRefused
 from tei.export import ExportInvalid, ExportJob, document_order, dublin_core
 from tei.metadata import read_metadata
 
@@ -48,9 +49,9 @@ def exported(sample_tei, tmp_path_factory) -> Path:
 
 
 def test_one_valid_record_per_sample(exported):
-    assert sorted(p.name for p in exported.iterdir()) == [f"{DOC_000}.xml", f"{DOC_001}.xml"]
+    assert sorted(p.name for p in exported.iterdir()) == [".tei-export", f"{DOC_000}.xml", f"{DOC_001}.xml"]
     other = xmlschema.XMLSchema10(str(dublin_core.SCHEMAS / "oai_dc.xsd"), allow="local")  # a second validator
-    for path in exported.iterdir():
+    for path in exported.glob("*.xml"):
         tree = etree.parse(str(path))
         assert dublin_core.record_errors(tree.getroot()) == []
         other.validate(str(path))
@@ -123,10 +124,14 @@ def test_the_same_input_gives_the_same_bytes(sample_tei, exported, tmp_path):
 
 def test_the_folder_is_replaced_whole(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.xml").write_text("from an older export", encoding="utf-8")
-    dublin_core.export(make_job([tei(tmp_path / "in" / "a.xml")], out))
-    assert sorted(p.name for p in out.iterdir()) == ["a.xml"]
+    dublin_core.export(make_job([tei(tmp_path / "in" / "a.xml"), tei(tmp_path / "in" / "b.xml")], out))
+    dublin_core.export(make_job([tei(tmp_path / "in" / "a.xml")], out))  # its own earlier export: replaced
+    assert sorted(p.name for p in out.iterdir()) == [".tei-export", "a.xml"]
+    (out / "notes.txt").write_text("a user's file", encoding="utf-8")
+    with pytest.raises(OutputRefused, match="notes.txt.*--force"):
+        dublin_core.export(make_job([tei(tmp_path / "in" / "b.xml")], out))
+    dublin_core.export(dataclasses.replace(make_job([tei(tmp_path / "in" / "b.xml")], out), force=True))
+    assert sorted(p.name for p in out.iterdir()) == [".tei-export", "b.xml"]
 
 
 def test_an_invalid_record_writes_nothing(tmp_path, monkeypatch):
@@ -172,11 +177,13 @@ def test_the_local_schema_is_the_oai_pmh_one():
     assert (dublin_core.SCHEMAS / "xml.xsd").is_file()
 
 
-def test_two_documents_with_one_name_are_refused(tmp_path):
-    job = make_job([tei(tmp_path / "a" / "x.xml"), tei(tmp_path / "b" / "x.xml")], tmp_path / "out")
-    with pytest.raises(ExportInvalid, match="would both be written as x.xml"):
-        dublin_core.export(job)
-    assert not (tmp_path / "out").exists()
+def test_two_documents_with_one_name_are_both_named_and_the_others_exported(tmp_path):
+    job = make_job([tei(tmp_path / "a" / "x.xml"), tei(tmp_path / "b" / "x.xml"), tei(tmp_path / "a" / "y.xml")],
+                   tmp_path / "out")
+    problems = dublin_core.export(job)
+    assert [(p.level, str(p.path)) for p in problems] == [("error", str(tmp_path / "b" / "x.xml"))]
+    assert str(tmp_path / "a" / "x.xml") in problems[0].message and "same name" in problems[0].message
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.xml")) == ["x.xml", "y.xml"]
 
 
 def test_no_documents_is_refused(tmp_path):
@@ -189,7 +196,7 @@ def test_a_file_where_the_folder_goes_is_refused(sample_tei, tmp_path):
     out = tmp_path / "records"
     out.write_text("a file", encoding="utf-8")
     result = run("export", "dc", *sample_tei.values(), "-o", out, "--collection", SAMPLE_COLLECTION)
-    assert result.exit_code == 1 and "not a folder" in result.stderr
+    assert result.exit_code == 2 and "not a folder" in result.stderr
     assert out.read_text(encoding="utf-8") == "a file"
 
 

@@ -55,6 +55,8 @@ class ExportJob:
     sources: Path | None = None  # the folder of the plain-text transcripts, for formats that carry them
     html: Path | None = None  # a rendered edition, for formats that carry it
     tei_all: Path | None = None  # TEI All (tei_all.rng), to check TEI outputs against (cmif, teicorpus)
+    force: bool = False  # replace an output folder that holds files the export did not make (files.staged_folder)
+    csv_raw: bool = False  # csv: values as they are, not made safe for spreadsheets (tei.spreadsheet)
 
 
 def document_order(doc: DocumentMetadata) -> tuple:

@@ -45,7 +45,7 @@ from tei.collection import Collection
 from tei.edition import Renderer, render_edition
 from tei.errors import InputError
 from tei.export import ExportInvalid, ExportJob, Problem, export_date
-from tei.files import read_input, staged_folder
+from tei.files import name_clash, read_input, staged_folder
 from tei.metadata import DocumentMetadata, Named
 from tei.xmlread import parse_tei
 
@@ -98,15 +98,14 @@ def _documents(job: ExportJob, problems: list[Problem]) -> list[DocumentMetadata
     taken: dict[str, Path] = {}
     kept = []
     for doc in job.documents:
-        key = doc.stem.casefold()
-        if key in taken:
-            problems.append(Problem(doc.path, f"has the same name as {taken[key]}, so both would be "
-                                              f"data/tei/{doc.stem}.xml: left out of the bag; rename one of them"))
+        clash = name_clash(doc.path, taken, f"data/tei/{doc.stem}.xml")
+        if clash is not None:
+            problems.append(Problem(doc.path, f"left out of the bag: {clash.message}", "error"))
         elif _UNSAFE_NAME.search(doc.path.name):
             problems.append(Problem(doc.path, "the name holds a % or a control character, which BagIt manifests "
                                               "cannot list as they are: left out of the bag"))
         else:
-            taken[key] = doc.path
+            taken[doc.stem.casefold()] = doc.path
             kept.append(doc)
     return kept
 
@@ -250,7 +249,7 @@ def export(job: ExportJob) -> list[Problem]:
     if not documents:
         raise ExportInvalid("no TEI documents to put in the bag")
     info = bag_info(job.collection, problems)
-    with staged_folder(job.out) as folder:
+    with staged_folder(job.out, "bagit", job.force) as folder:
         _payload(folder, job, documents, problems)
         try:
             bagit.make_bag(str(folder), dict(info), processes=1, checksums=list(CHECKSUMS))

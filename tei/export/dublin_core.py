@@ -34,7 +34,7 @@ from lxml import etree
 from tei.collection import Collection
 from tei.export import ExportInvalid, ExportJob, Problem
 from tei.export.datacite import TEI_MEDIA_TYPE, doi
-from tei.files import staged_folder
+from tei.files import staged_folder, unique_names
 from tei.metadata import DocumentMetadata
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -140,13 +140,10 @@ def to_bytes(root: etree._Element) -> bytes:
 def export(job: ExportJob) -> list[Problem]:
     if not job.documents:
         raise ExportInvalid("there are no documents to describe, so no records were made")
-    by_name: dict[str, DocumentMetadata] = {}
-    for doc in job.documents:
-        name = f"{doc.stem}.xml"
-        if name in by_name:
-            raise ExportInvalid(f"{by_name[name].path} and {doc.path} would both be written as {name}; "
-                                "rename one, or export them separately")
-        by_name[name] = doc
+    by_path = {doc.path: doc for doc in job.documents}
+    kept, clashes = unique_names(by_path, f"{job.out.name}/{{stem}}.xml")
+    problems = [Problem(Path(clash.path), clash.message, "error") for clash in clashes]  # the others still go
+    by_name = {f"{path.stem}.xml": by_path[path] for path in kept}
     records, errors = {}, []
     for name, doc in by_name.items():
         try:
@@ -158,7 +155,7 @@ def export(job: ExportJob) -> list[Problem]:
         records[name] = to_bytes(root)
     if errors:
         raise ExportInvalid("not valid oai_dc: " + "; ".join(errors))
-    with staged_folder(job.out) as folder:
+    with staged_folder(job.out, "dc", job.force) as folder:
         for name, data in sorted(records.items()):
             (folder / name).write_bytes(data)
-    return []
+    return problems

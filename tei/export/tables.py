@@ -31,11 +31,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tei.export import ExportInvalid, ExportJob, Problem
-from tei.files import staged_folder
+from tei.files import name_clash, staged_folder
 from tei.identifiers import SCHEMES
 from tei.metadata import Named
+from tei.spreadsheet import csv_bytes, spreadsheet_value
 
 FILES = {"person": "people.csv", "place": "places.csv", "org": "organisations.csv"}
 COLUMNS = ("id", "name", "birth", "death", "description", *SCHEMES, "uris", "documents", "mentions",
@@ -58,12 +60,12 @@ def _richness(record: Named) -> tuple[int, int, int]:
 def entries(job: ExportJob, problems: list[Problem]) -> dict[str, dict[str, _Entry]]:
     """kind -> entity id -> its entry, merged across the documents."""
     tables: dict[str, dict[str, _Entry]] = {kind: {} for kind in FILES}
-    stems: dict[str, object] = {}
+    stems: dict[str, Path] = {}
     for doc in job.documents:
-        if doc.stem in stems:
-            problems.append(Problem(doc.path, f"has the same name as {stems[doc.stem]}: the two cannot be told "
-                                              "apart in document_ids; rename one of them"))
-        stems.setdefault(doc.stem, doc.path)
+        clash = name_clash(doc.path, stems, f"{doc.stem} in document_ids (the rows count both)")
+        if clash is not None:
+            problems.append(Problem(doc.path, clash.message))
+        stems.setdefault(doc.stem.casefold(), doc.path)
         seen: set[tuple[str, str]] = set()
         for record in doc.entities:
             if record.kind not in FILES or not record.id or (record.kind, record.id) in seen:
@@ -99,16 +101,13 @@ def rows(table: dict[str, _Entry]) -> list[list[str]]:
     return [row(e) for e in ordered]
 
 
-def to_csv(body: list[list[str]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator=LINE_END, quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(COLUMNS)
-    writer.writerows(body)
-    return buffer.getvalue().encode("utf-8")
+def to_csv(body: list[list[str]], raw: bool = False) -> bytes:
+    return csv_bytes(COLUMNS, body, raw, LINE_END)
 
 
-def check(file: str, data: bytes, expected: list[list[str]], mentions: int) -> None:
-    """Read a table back as a spreadsheet would and check it; ExportInvalid with the reason if it fails."""
+def check(file: str, data: bytes, expected: list[list[str]], mentions: int, raw: bool = False) -> None:
+    """Read a table back as a spreadsheet would and check it; ExportInvalid with the reason if it fails.
+    Unless `raw`, a value a spreadsheet would take for a formula must read back made safe."""
     def fail(reason: str):
         raise ExportInvalid(f"{file}: {reason}")
 
@@ -135,6 +134,7 @@ def check(file: str, data: bytes, expected: list[list[str]], mentions: int) -> N
     column = {name: i for i, name in enumerate(COLUMNS)}
     total = 0
     for number, (values, meant) in enumerate(zip(body, expected), start=2):
+        meant = [spreadsheet_value(value, raw) for value in meant]
         if values != meant:
             fail(f"row {number} reads back as {values}, not {meant}")
         documents = [d for d in values[column["document_ids"]].split(";") if d]
@@ -160,13 +160,13 @@ def export(job: ExportJob) -> list[Problem]:
     files = {}
     for kind, file in FILES.items():
         body = rows(tables[kind])
-        data = to_csv(body)
+        data = to_csv(body, job.csv_raw)
         # Mentions counted from the documents themselves, not from the merged entries.
         mentions = sum(count for doc in job.documents for ident, count in doc.mentions.items()
                        if ident in {e.id for e in doc.entities if e.kind == kind})
-        check(file, data, body, mentions)
+        check(file, data, body, mentions, job.csv_raw)
         files[file] = data
-    with staged_folder(job.out) as folder:
+    with staged_folder(job.out, "csv", job.force) as folder:
         for file, data in files.items():
             (folder / file).write_bytes(data)
     return problems
