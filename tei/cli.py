@@ -13,7 +13,7 @@ from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError
 from tei.export import FORMATS as EXPORT_FORMATS
-from tei.files import expand, write_atomic
+from tei.files import expand, not_regular, write_atomic
 from tei.findings import Finding
 from tei.gitfiles import changed_since
 from tei.layout import profiles
@@ -39,10 +39,12 @@ def _outputs_outside(inputs, *outputs: Path) -> None:
 
 
 def _authority(folder: Path | None):
+    """The authority, or exit 2 with the one line that says which file is wrong, and where."""
     try:
         return load_authority(folder)
     except InputError as exc:
-        raise click.UsageError(str(exc)) from None
+        _say_error(str(exc))
+        sys.exit(2)
 
 
 def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path], list[InputError]]:
@@ -55,7 +57,9 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
         found = list(expand([path], suffix))
         if path.is_dir() and not found:
             errors.append(InputError(path, f"is a folder with no {what} ({suffix} files) in it"))
-        files.extend(found)
+        for file in found:  # a FIFO or a device is refused here, by its name, before anything opens it
+            refused = not_regular(file, {"transcripts": "a transcript"}.get(what, "a TEI file"))
+            (errors if refused else files).append(refused or file)
     seen: set[Path] = set()
     unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # a file named twice, once
     return unique, errors
