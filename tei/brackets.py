@@ -14,11 +14,11 @@ from being read. A bracket wrapped over a line end (`[2 words\nillegible]`,
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tei.datafiles import load_toml
 from tei.resources import converters_dir
 from tei.spans import DELIMITERS, Part, Span
 
@@ -26,7 +26,6 @@ _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
             "eight": 8, "nine": 9, "ten": 10, "half a": 0.5, "half an": 0.5, "½": 0.5}
 _UNITS = {"word": "words", "line": "lines", "letter": "letters", "character": "characters", "page": "pages",
           "group": "words", "paragraph": "paragraphs", "sentence": "sentences"}
-_ENCODINGS = {"gap", "unclear", "unclear-word", "conjecture", "sic", "choice", "supplied", "note"}
 
 
 @dataclass(frozen=True)
@@ -73,11 +72,11 @@ _REND = {"square": "brackets", "braces": "braces", "angle": "angle", "parens": "
 
 @cache
 def load_conventions(path: Path) -> Conventions:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    """The conventions of a TOML file, checked against converters/conventions.schema.json (an InputError
+    names the file, line and key of a problem)."""
+    data = load_toml(path, "conventions", "a conventions file")
     marks = []
     for m in data["mark"]:
-        if m["encode"] not in _ENCODINGS:
-            raise ValueError(f"{path}: mark {m['name']!r} has unknown encoding {m['encode']!r}")
         marks.append(Mark(m["name"], m["description"], re.compile(m["pattern"]), m["encode"], m.get("reason"),
                           re.compile(m["after"]) if "after" in m else None, m.get("context"), m.get("review", False)))
     quote = data.get("quotation")

@@ -40,8 +40,20 @@ def _outputs_outside(inputs, *outputs: Path) -> None:
 
 def _authority(folder: Path | None):
     """The authority, or exit 2 with the one line that says which file is wrong, and where."""
+    return _or_exit(load_authority, folder)
+
+
+def _check_conventions(path: Path | None) -> None:
+    """A --conventions file that cannot be used: one clear error (exit 2) before any work."""
+    from tei.brackets import load_conventions
+
+    if path is not None:
+        _or_exit(load_conventions, path)
+
+
+def _or_exit(load, path: Path | None):
     try:
-        return load_authority(folder)
+        return load(path)
     except InputError as exc:
         _say_error(str(exc))
         sys.exit(2)
@@ -105,6 +117,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
     """Convert, print errors and warnings, write the review list; returns the number of failures."""
     _outputs_outside(paths, out, *([report.parent] if report is not None else []))
     authority = _authority(authority_dir)
+    _check_conventions(conventions_file)
     if recogniser == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     files, errors = _inputs(paths, ".txt", "transcripts")
@@ -266,7 +279,8 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     _outputs_outside([sources], out, *([report.parent] if report is not None else []))
     if options["recogniser"] == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
-    _authority(options["authority_dir"])  # a broken authority file: one clear error before any work
+    _authority(options["authority_dir"])  # a broken authority or conventions file: one clear error before any work
+    _check_conventions(options["conventions_file"])
     transcripts, errors = _inputs((sources,), ".txt", "transcripts")
     for error in errors:
         _say_error(str(error))

@@ -261,3 +261,147 @@ def test_an_authority_error_is_one_line_and_exit_2_for_convert_build_and_check(t
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip() == f"{folder / 'people-x.csv'}:2:4: error: " + done.stderr.split(": error: ")[1].strip()
         assert "Traceback" not in done.stderr and "Usage:" not in done.stderr
+
+
+# --- 4. conventions, layout profiles, collection.toml ---------------------------------------------------
+
+CONVENTIONS = Path(__file__).resolve().parent.parent / "converters" / "conventions.toml"
+
+
+def edited(tmp_path: Path, source: Path, old: str, new: str, name: str | None = None) -> tuple[Path, int]:
+    """A copy of `source` with the first `old` replaced by `new`, and the line (1-based) the edit is on."""
+    text = source.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / (name or source.name)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path, text[:text.index(old)].count("\n") + 1
+
+
+def conventions_error(path: Path) -> InputError:
+    from tei.brackets import load_conventions
+
+    with pytest.raises(InputError) as raised:
+        load_conventions(path)
+    return raised.value
+
+
+@pytest.mark.parametrize("old, new, key, says", [
+    ('encode = "gap"', 'encode = "gapp"', "encode", "'gapp' is not one of"),
+    ('brackets = "square"', 'brackets = "curly"', "brackets", "'curly' is not one of"),
+    ('reason = "damage"', 'reason = "burnt"', "reason", "'burnt' is not one of"),
+    ('review = true', 'review = "yes"', "review", "is not of type 'boolean'"),
+    ('encode = "note"', 'encoding = "note"', "encoding", "unknown key"),
+    ("pattern = '(?i)^(garble", "pattern = '(?i)^((garble", "pattern", "not a regular expression"),
+])
+def test_a_conventions_file_is_checked_when_loaded_naming_line_and_key(old, new, key, says, tmp_path):
+    path, line = edited(tmp_path, CONVENTIONS, old, new)
+    error = conventions_error(path)
+    assert (error.path, error.line, error.column) == (str(path), line, 1)
+    assert f"{key}: " in error.message and says in error.message
+
+
+def test_a_missing_key_names_its_table(tmp_path):
+    text = CONVENTIONS.read_text(encoding="utf-8")
+    path = tmp_path / "conventions.toml"
+    first_mark = text.index("[[mark]]")
+    pattern_line = text[text.index("pattern = "):].split("\n")[0] + "\n"
+    path.write_text(text.replace(pattern_line, "", 1), encoding="utf-8")
+    error = conventions_error(path)
+    assert error.line == text[:first_mark].count("\n") + 1  # where the [[mark]] is; it has no key `pattern`
+    assert "[[mark]] 1 ('illegible'): 'pattern' is required here" in error.message
+
+
+def test_invalid_toml_is_named_with_line_and_column(tmp_path):
+    path, line = edited(tmp_path, CONVENTIONS, 'brackets = "square"', 'brackets = ')
+    error = conventions_error(path)
+    assert (error.line, error.column) == (line, len("brackets = ") + 1)
+    assert "not valid TOML" in error.message
+
+
+def test_the_gap_reasons_a_convention_may_give_are_those_the_project_schema_accepts(sample_tei):
+    """The oracle is the validator: each reason the loader allows validates, one it refuses does not."""
+    from lxml import etree
+
+    from tei.datafiles import tei_attribute_values
+    from tei.validate import check_tree, default_checks
+
+    source = next(iter(sample_tei.values()))
+    allowed = tei_attribute_values("gap", "reason")
+    assert "illegible" in allowed and "sensitive" in allowed
+    for reason, valid in [*((r, True) for r in allowed), ("burnt", False)]:
+        tree = etree.parse(str(source))
+        body_p = tree.find(".//{http://www.tei-c.org/ns/1.0}body//{http://www.tei-c.org/ns/1.0}p")
+        etree.SubElement(body_p, "{http://www.tei-c.org/ns/1.0}gap", reason=reason)
+        findings = [f for f in check_tree(tree, source, default_checks()) if f.level == "error"]
+        assert (findings == []) is valid, (reason, findings)
+
+
+def test_the_units_the_converter_writes_are_those_the_project_schema_accepts():
+    from tei.brackets import _UNITS
+    from tei.datafiles import tei_attribute_values
+
+    assert set(_UNITS.values()) <= set(tei_attribute_values("gap", "unit"))
+
+
+def test_the_bracket_kinds_of_the_schema_are_those_the_converter_knows():
+    from tei.brackets import _REND
+    from tei.datafiles import schema
+
+    assert set(schema("conventions")["properties"]["brackets"]["enum"]) == set(_REND)
+
+
+def test_every_shipped_toml_passes_its_schema():
+    from tei.datafiles import load_toml
+    from tei.layout import NOT_LAYOUTS
+    from tei.resources import converters_dir
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(converters_dir().glob("*.toml"))
+    checked = 0
+    for path in files:
+        if path.stem in NOT_LAYOUTS:
+            continue
+        kind = "conventions" if "conventions" in path.stem else "layout"
+        assert load_toml(path, kind, "a data file")
+        checked += 1
+    assert checked >= 4  # conventions.toml and the bare, citation-page and web-page profiles
+    assert load_toml(root / "sources" / "collection.toml", "collection", "a collection file")
+
+
+def test_a_layout_profile_with_a_typo_is_named(tmp_path):
+    from tei.layout import load_profile
+
+    profile = Path(__file__).resolve().parent.parent / "converters" / "citation_page.toml"
+    (tmp_path / "conventions.toml").write_bytes(CONVENTIONS.read_bytes())
+    path, line = edited(tmp_path, profile, 'heading = "title-line"', 'heading = "title_line"')
+    with pytest.raises(InputError) as raised:
+        load_profile(path)
+    assert (raised.value.line, raised.value.column) == (line, 1) and "heading: " in raised.value.message
+    path, line = edited(tmp_path, profile, "[body]", '[body]\nconvention = "x"', "other.toml")
+    with pytest.raises(InputError) as raised:
+        load_profile(path)
+    assert raised.value.line == line + 1 and "unknown key" in raised.value.message
+
+
+def test_a_profile_naming_conventions_that_are_not_there_is_named(tmp_path):
+    from tei.layout import load_profile
+
+    profile = Path(__file__).resolve().parent.parent / "converters" / "bare.toml"
+    path = tmp_path / "bare.toml"
+    path.write_text(profile.read_text(encoding="utf-8").replace('detect = []', 'detect = []\nconventions = "frus"'))
+    with pytest.raises(InputError, match="no frus.toml") as raised:
+        load_profile(path)
+    assert raised.value.line == profile.read_text().split("\n").index("detect = []") + 2
+
+
+def test_bad_conventions_and_collection_files_are_one_line_and_exit_2(tmp_path, sample_tei):
+    path, line = edited(tmp_path, CONVENTIONS, 'encode = "gap"', 'encode = "gapp"')
+    done = tei("convert", SAMPLES[0], "-o", tmp_path / "out", "--conventions", path, "--recogniser", "rules")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"{path}:{line}:1: error: [[mark]] 1 ('illegible'), encode: 'gapp'")
+    assert not (tmp_path / "out").exists()
+    collection = tmp_path / "collection.toml"
+    collection.write_text('title = "Cables"\n[[creators]]\nnam = "Doe, Jane"\n')
+    done = tei("export", "csv", next(iter(sample_tei.values())), "-o", tmp_path / "csv", "--collection", collection)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"{collection}:2:1: error: [[creators]] 1: 'name' is required here")

@@ -1,0 +1,158 @@
+"""The TOML files editors write (conventions, layout profiles, collection.toml), read as any input is.
+
+Each is checked against its JSON Schema (converters/<kind>.schema.json) when it is loaded, so a typo
+(`encode = "gapp"`, `brackets = "curly"`) is one error naming the file, the line and the key, not a
+traceback during a conversion. tomllib gives no place for a key, so the line is found in the text: the
+n-th `[[table]]` of its array, then the key's own line in it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from tei.errors import InputError
+from tei.files import decode_text, read_input
+from tei.resources import converters_dir, project_schema
+
+MAX_DATA_FILE_BYTES = 4 * 1024 * 1024  # the shipped ones are a few KB
+_REQUIRED = "is required here"
+
+
+def load_toml(path: Path, kind: str, what: str, check=None) -> dict:
+    """The data of a TOML file of `kind` (conventions, layout, collection) that passes its schema, or an
+    InputError naming the file, line, column and key of the first problem. `what`: "a conventions file";
+    `check(data)`: what the schema cannot say, as (keys, message) for a problem, else None."""
+    data = read_input(path, what, MAX_DATA_FILE_BYTES, f", the most {what} may be")
+    text = decode_text(path, data, what, "load it again")
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _decode_error(path, text, exc) from None
+    problems = _problems(parsed, kind) or [p for p in [check(parsed) if check else None] if p]
+    if problems:  # the first in the file, as an editor reads it; a key misspelt before the key it then lacks
+        placed = [(key_place(text, keys, parsed), keys, message) for keys, message in problems]
+        (line, column), keys, message = min(placed, key=lambda p: (p[2].endswith(_REQUIRED), p[0][0] is None,
+                                                                    p[0][0] or 0, p[0][1] or 0))
+        raise InputError(path, f"{describe_keys(keys, parsed)}: {message}", line, column)
+    return parsed
+
+
+def _decode_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> InputError:
+    """tomllib puts the place in its message, "... (at line 3, column 5)" or "(at end of document)"."""
+    message = str(exc)
+    place = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    if place:
+        return InputError(path, f"is not valid TOML: {message[:place.start()]}", int(place[1]), int(place[2]))
+    message = message.removesuffix(" (at end of document)")
+    return InputError(path, f"is not valid TOML: {message} (at the end of the file)", text.count("\n") + 1)
+
+
+@cache
+def schema(kind: str) -> dict:
+    """The JSON Schema of a kind of data file, with the values it takes from the project's TEI schema."""
+    data = json.loads((converters_dir() / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    if "gapReason" in data.get("$defs", {}):
+        data["$defs"]["gapReason"]["enum"] = list(tei_attribute_values("gap", "reason"))
+    return data
+
+
+@cache
+def tei_attribute_values(element: str, attribute: str) -> tuple[str, ...]:
+    """The values the project's RELAX NG grammar allows for element/@attribute (a closed list there), read
+    from the grammar itself so that a convention is held to what the validator will accept."""
+    from tei.xmlread import parse_xml
+
+    ns = {"rng": "http://relaxng.org/ns/structure/1.0"}
+    found = parse_xml(project_schema()).xpath(
+        f"//rng:define/rng:element[@name=$element]//rng:attribute[@name=$attribute]//rng:value/text()",
+        namespaces=ns, element=element, attribute=attribute)
+    return tuple(dict.fromkeys(str(v) for v in found))
+
+
+def _problems(data: dict, kind: str) -> list[tuple[tuple, str]]:
+    """(the keys that lead to it, what is wrong) for each problem the schema finds (the first 50)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema(kind), format_checker=jsonschema.FormatChecker())
+    return [_problem(error) for error, _ in zip(validator.iter_errors(data), range(50))]
+
+
+def _problem(error) -> tuple[tuple, str]:
+    keys = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":  # the key that is not allowed is the place, not its table
+        extra = re.findall(r"'([^']+)'", error.message)[:1]
+        known = sorted(error.schema.get("properties", {}))
+        close = difflib.get_close_matches(extra[0], known, 1) if extra else []
+        return keys + tuple(extra), "unknown key" + (f" (did you mean {close[0]}?)" if close else "") + \
+            (f"; the keys allowed here are {', '.join(known)}" if known else "")
+    if error.validator == "required":
+        return keys, error.message.replace("is a required property", _REQUIRED)
+    if error.validator == "format" and error.validator_value == "regex":
+        return keys, f"{error.instance!r} is not a regular expression Python can read"
+    return keys, error.message
+
+
+def describe_keys(keys: tuple, data: dict) -> str:
+    """`[[mark]] 4 ("garbled"), encode`: where a value is, as an editor finds it in the file."""
+    parts, node = [], data
+    for i, key in enumerate(keys):
+        if isinstance(key, int):
+            name = node[key].get("name") if isinstance(node, list) and isinstance(node[key], dict) else None
+            parts[-1] = f"[[{parts[-1]}]] {key + 1}" + (f" ({name!r})" if isinstance(name, str) else "") \
+                if isinstance(node[key], dict) else f"{parts[-1]}[{key + 1}]"
+        else:
+            parts.append(str(key))
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ", ".join(parts) if parts else "the file"
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _key_pattern(key: str) -> re.Pattern:
+    return re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
+
+
+def key_place(text: str, keys: tuple, data: dict) -> tuple[int | None, int | None]:
+    """The line and column of the key at `keys` (("mark", 3, "encode")) in the TOML text of `data`: the table
+    its keys name (the 4th `[[mark]]`), then the key's line in it; the table's own line if the key is not
+    written there (a required key left out); (None, None) if neither is found (a dotted or inline key)."""
+    wanted_table, key = _table_and_key(keys, data)
+    table: tuple = ()  # the table the line being read is in
+    counts: dict[str, int] = {}
+    table_line = None
+    for number, line in enumerate(text.split("\n"), 1):
+        header = _HEADER.match(line)
+        if header:
+            name = tuple(part.strip().strip("\"'") for part in header[2].split("."))
+            if header[1] == "[[":
+                counts[name] = counts.get(name, -1) + 1
+                name += (counts[name],)
+            table = name
+            table_line = number if table == wanted_table else table_line
+        elif table == wanted_table and key is not None and _key_pattern(key).match(line):
+            return number, len(line) - len(line.lstrip()) + 1
+    return (table_line, 1) if table_line else (None, None)
+
+
+def _table_and_key(keys: tuple, data: dict) -> tuple[tuple, str | None]:
+    """The longest start of `keys` that leads to a table, and the key that follows it in `keys`:
+    ("mark", 3, "encode") -> (("mark", 3), "encode"); ("detect", 2), a list of strings -> ((), "detect")."""
+    node, table = data, 0
+    for i, key in enumerate(keys):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            table = i + 1
+    rest = keys[table:]
+    return tuple(keys[:table]), (rest[0] if rest and isinstance(rest[0], str) else None)
