@@ -20,9 +20,9 @@ from tei.files import MAX_TRANSCRIPT_BYTES, read_input, read_transcript
 TIMEOUT = 60
 
 
-def tei(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def tei(*args, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tei", *map(str, args)], capture_output=True, text=True,
-                          timeout=TIMEOUT, cwd=cwd, stdin=subprocess.DEVNULL)
+                          timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def refused(done: subprocess.CompletedProcess, name: str, kind: str) -> None:
@@ -405,3 +405,57 @@ def test_bad_conventions_and_collection_files_are_one_line_and_exit_2(tmp_path, 
     done = tei("export", "csv", next(iter(sample_tei.values())), "-o", tmp_path / "csv", "--collection", collection)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"{collection}:2:1: error: [[creators]] 1: 'name' is required here")
+
+
+# --- 2. what the toolkit writes, it reads back ------------------------------------------------------------
+
+# libxml2 refuses a text node over 10,000,000 bytes unless told XML_PARSE_HUGE. The transcripts are just over
+# it, not at MAX_TRANSCRIPT_BYTES (20 MB): conversion takes ~3 s a MB on the project's 2-core machine, so 20 MB
+# twice would take minutes; past 10 MB is what the limit is about. The words name nobody (weave's span
+# resolution is the other engineer's: a 1 MB line of names takes a minute there).
+OVER_TEXT_LIMIT = 10_500_000
+WORDS = "the talks went on for hours and nothing was agreed about the railway or the port".split()
+
+
+def long_transcript(path: Path, line_length: int | None) -> Path:
+    """A transcript of OVER_TEXT_LIMIT bytes in one paragraph: one line, or lines of `line_length`."""
+    body = " ".join(WORDS[i % len(WORDS)] for i in range(OVER_TEXT_LIMIT // 4))[:OVER_TEXT_LIMIT].rstrip()
+    if line_length:
+        body = "\n".join(body[i:i + line_length].strip() for i in range(0, len(body), line_length))
+    path.write_text("MEMORANDUM\n\n" + body + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("line_length", [None, 70], ids=["one-line", "many-lines"])
+def test_a_transcript_past_the_xml_text_limit_converts_and_reads_back(line_length, tmp_path):
+    source = long_transcript(tmp_path / "long.txt", line_length)
+    assert source.stat().st_size < MAX_TRANSCRIPT_BYTES
+    done = tei("convert", source, "-o", tmp_path / "tei", "--recogniser", "rules", timeout=600)  # a shared machine
+    assert done.returncode == 0, done.stderr
+    converted = tmp_path / "tei" / "long.xml"
+    text = tei("text", converted)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.split() == source.read_text(encoding="utf-8").split()
+    verdict = tei("validate", converted)
+    assert verdict.returncode == 0 and "1 of 1 file(s) valid" in verdict.stderr, verdict.stdout + verdict.stderr
+    page = tei("render", converted, "-o", tmp_path / "html")
+    assert page.returncode == 0, page.stderr
+    assert (tmp_path / "html" / "long.html").stat().st_size > OVER_TEXT_LIMIT
+
+
+def test_the_huge_text_parser_keeps_the_entity_limits_and_the_depth_limit(tmp_path):
+    from tei.xmlread import MAX_DEPTH, parse_xml
+
+    long_text = "x" * 10_100_000
+    bomb = tmp_path / "bomb.xml"  # a text node over the limit, so the huge parser is the one that reads it
+    bomb.write_text('<!DOCTYPE r [<!ENTITY a "' + "y" * 50_000 + '">]><r><p>' + long_text + "</p><p>"
+                    + "&a;" * 50_000 + "</p></r>")
+    with pytest.raises(InputError, match="amplification"):
+        parse_xml(bomb)
+    deep = tmp_path / "deep.xml"
+    deep.write_text("<r><p>" + long_text + "</p>" + "<d>" * (MAX_DEPTH + 1) + "</d>" * (MAX_DEPTH + 1) + "</r>")
+    with pytest.raises(InputError, match="nest more than"):
+        parse_xml(deep)
+    fine = tmp_path / "fine.xml"
+    fine.write_text("<r><p>" + long_text + "</p></r>")
+    assert len(parse_xml(fine).getroot()[0].text) == len(long_text)
