@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from tei.errors import InputError
-from tei.files import MAX_INPUT_BYTES
+from tei.files import MAX_INPUT_BYTES, not_regular
 from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
@@ -59,8 +59,9 @@ def _xsd_rule(error) -> str:
 @cache
 def load_checks(path: Path, embedded_rules: bool = True) -> tuple:
     """The checks of one schema file; an InputError if it is missing or unusable."""
-    if not path.is_file():
-        raise InputError(path, "no such schema file")
+    refused = not_regular(path, "a schema")  # xmlschema and Saxon would open a FIFO and wait
+    if refused:
+        raise InputError(path, "no such schema file") if "no such" in refused.message else refused
     if path.suffix == ".rng":
         tree = parse_xml(path)
         rules = embedded_schematron(tree) if embedded_rules else None  # copied out before the grammar strips them

@@ -459,3 +459,15 @@ def test_the_huge_text_parser_keeps_the_entity_limits_and_the_depth_limit(tmp_pa
     fine = tmp_path / "fine.xml"
     fine.write_text("<r><p>" + long_text + "</p></r>")
     assert len(parse_xml(fine).getroot()[0].text) == len(long_text)
+
+
+def test_a_fifo_as_a_template_schema_or_review_report_is_refused(tmp_path, sample_tei):
+    templates = tmp_path / "templates"
+    (templates / "elements").mkdir(parents=True)
+    fifo_named(templates / "elements", "p.html")
+    tei_file = next(iter(sample_tei.values()))
+    refused(tei("render", tei_file, "-o", tmp_path / "html", "--templates", templates), "p.html", "FIFO")
+    schema_fifo = fifo_named(tmp_path, "rules.sch")
+    refused(tei("validate", tei_file, "--schema", schema_fifo), str(schema_fifo), "FIFO")
+    report = fifo_named(tmp_path, "review.csv")
+    refused(tei("authority", "suggest", report), str(report), "FIFO")
