@@ -84,6 +84,8 @@ def _problems(data: dict, kind: str) -> list[tuple[tuple, str]]:
 
 def _problem(error) -> tuple[tuple, str]:
     keys = tuple(error.absolute_path)
+    if error.validator == "type" and "message" in error.schema:  # the schema's own words for a wrong type
+        return keys, error.schema["message"]
     if error.validator == "additionalProperties":  # the key that is not allowed is the place, not its table
         extra = re.findall(r"'([^']+)'", error.message)[:1]
         known = sorted(error.schema.get("properties", {}))
