@@ -16,7 +16,7 @@ from lxml import etree
 
 from tei import TEI_NS
 from tei.errors import InputError
-from tei.files import MAX_INPUT_BYTES, read_input
+from tei.files import MAX_INPUT_BYTES, read_input, wide_encoding
 
 
 class _NothingOutside(etree.Resolver):
@@ -152,9 +152,10 @@ def remove_keeping_tail(node: etree._Element) -> None:
 def source_lines(path: Path) -> list[str]:
     """The file's lines, for pointing at a column; empty if it cannot be read."""
     try:
-        return read_input(path, "a TEI file").decode("utf-8", errors="replace").splitlines()
+        data = read_input(path, "a TEI file")
     except InputError:
         return []
+    return data.decode(wide_encoding(data) or "utf-8", errors="replace").lstrip("\ufeff").splitlines()  # UTF-16 XML too
 
 
 def _tag_starts(text: str, name: str) -> list[int]:

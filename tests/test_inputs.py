@@ -471,3 +471,16 @@ def test_a_fifo_as_a_template_schema_or_review_report_is_refused(tmp_path, sampl
     refused(tei("validate", tei_file, "--schema", schema_fifo), str(schema_fifo), "FIFO")
     report = fifo_named(tmp_path, "review.csv")
     refused(tei("authority", "suggest", report), str(report), "FIFO")
+
+
+def test_a_finding_in_a_utf16_tei_file_has_the_place_it_has_in_utf8(sample_tei, tmp_path):
+    from tei.validate import default_checks, validate_file
+
+    text = next(iter(sample_tei.values())).read_text(encoding="utf-8").replace("<p>", '<p  bogus="1">', 1)
+    narrow = tmp_path / "narrow.xml"
+    narrow.write_text(text, encoding="utf-8")
+    wide = tmp_path / "wide.xml"
+    wide.write_bytes(text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    places = [[(f.line, f.column, f.rule) for f in validate_file(path, default_checks())] for path in (narrow, wide)]
+    assert places[0] and places[0][0][1] > 1
+    assert places[1] == places[0]
