@@ -17,7 +17,7 @@ from conftest import SAMPLES
 from tei.errors import InputError
 from tei.files import MAX_TRANSCRIPT_BYTES, read_input, read_transcript
 
-TIMEOUT = 60
+TIMEOUT = float(os.environ.get("TEI_TEST_TIMEOUT", 60))  # seconds a command may take
 
 
 def tei(*args, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
@@ -107,10 +107,28 @@ def test_a_fifo_as_a_conventions_or_collection_file_is_refused(tmp_path, sample_
 
 
 def test_read_input_never_opens_a_fifo(tmp_path):
+    """Opening a FIFO blocks until a writer comes: read_input runs in a thread, and should it still be waiting
+    after a while, a writer is let in (so the thread ends) and the test fails."""
+    import threading
+
     pipe = fifo_named(tmp_path, "pipe.txt")
-    with pytest.raises(InputError, match="FIFO"):
-        read_input(pipe, "a transcript")  # opening a FIFO blocks: were it opened, this would hang (the CLI
-        # tests above have the timeout)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(_raised(read_input, pipe, "a transcript")), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # the blocked open returns, and reads nothing
+        thread.join(10)
+        pytest.fail("read_input opened the FIFO and waited for a writer")
+    assert isinstance(outcome[0], InputError) and "FIFO" in outcome[0].message
+
+
+def _raised(function, *args):
+    try:
+        function(*args)
+    except Exception as exc:  # the test looks at what it was
+        return exc
+    return None
 
 
 def test_the_limit_counts_what_is_read_not_what_stat_says():
