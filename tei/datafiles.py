@@ -158,3 +158,91 @@ def _table_and_key(keys: tuple, data: dict) -> tuple[tuple, str | None]:
             table = i + 1
     rest = keys[table:]
     return tuple(keys[:table]), (rest[0] if rest and isinstance(rest[0], str) else None)
+
+
+# --- what a pattern's group can match ---------------------------------------------------------------------
+
+try:
+    from re import _constants as _sre_constants, _parser as _sre_parser  # Python 3.11+
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
+
+
+class _Unbounded(Exception):
+    """The group matches more than a short list of words."""
+
+
+def group_words(pattern: str, group: str, most: int = 1000) -> set[str] | None:
+    """The words the named `group` of `pattern` can match, lower-cased, when they are a finite list of at most
+    `most` (`words?|lines?` gives word, words, line, lines); an empty set if there is no such group; None when
+    the group matches open-ended text (`\\w+`), whose values no one can check before they are met."""
+    parsed = _sre_parser.parse(pattern)
+    index = parsed.state.groupdict.get(group)
+    if index is None:
+        return set()
+    try:
+        return {word.lower() for word in _strings(_find_group(parsed, index), most)}
+    except _Unbounded:
+        return None
+
+
+def _find_group(items, index: int):
+    for op, av in items:
+        if op is _sre_constants.SUBPATTERN:
+            if av[0] == index:
+                return av[3]
+            found = _find_group(av[3], index)
+        elif op is _sre_constants.BRANCH:
+            found = next((f for f in (_find_group(b, index) for b in av[1]) if f is not None), None)
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT):
+            found = _find_group(av[2], index)
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _strings(items, most: int) -> set[str]:
+    """Every string the parsed sequence `items` matches, or _Unbounded if they are not few and finite."""
+    results = {""}
+    for op, av in items:
+        choices = _item_strings(op, av, most)
+        results = {a + b for a in results for b in choices}
+        if len(results) > most:
+            raise _Unbounded
+    return results
+
+
+def _item_strings(op, av, most: int) -> set[str]:
+    c = _sre_constants
+    if op is c.LITERAL:
+        return {chr(av)}
+    if op is c.AT:
+        return {""}
+    if op is c.IN:
+        chars = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < 64:
+                chars.update(chr(v) for v in range(value[0], value[1] + 1))
+            else:
+                raise _Unbounded
+        return chars
+    if op is c.SUBPATTERN:
+        return _strings(av[3], most)
+    if op is c.BRANCH:
+        return set().union(*(_strings(branch, most) for branch in av[1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] is not c.MAXREPEAT and av[1] <= 4:
+        once = _strings(av[2], most)
+        found, run = set(), {""}
+        for count in range(av[1] + 1):
+            if count >= av[0]:
+                found |= run
+            run = {a + b for a in run for b in once}
+            if len(found) > most:
+                raise _Unbounded
+        return found
+    raise _Unbounded

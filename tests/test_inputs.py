@@ -502,3 +502,13 @@ def test_a_finding_in_a_utf16_tei_file_has_the_place_it_has_in_utf8(sample_tei, 
     places = [[(f.line, f.column, f.rule) for f in validate_file(path, default_checks())] for path in (narrow, wide)]
     assert places[0] and places[0][0][1] > 1
     assert places[1] == places[0]
+
+
+@pytest.mark.parametrize("unit_group, says", [("(?P<unit>words?|inch(es)?)", "'inch'"),
+                                              (r"(?P<unit>\w+)", "open-ended")])
+def test_a_gap_convention_whose_unit_the_schema_would_reject_is_refused_when_loaded(unit_group, says, tmp_path):
+    old = "(?P<unit>words?|lines?|letters?|characters?|pages?) (illegible|unreadable)"
+    path, line = edited(tmp_path, CONVENTIONS, old, old.replace("(?P<unit>words?|lines?|letters?|characters?|pages?)",
+                                                                unit_group))
+    error = conventions_error(path)
+    assert error.line == line and "pattern: the group `unit`" in error.message and says in error.message
