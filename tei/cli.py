@@ -281,6 +281,11 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     _authority(options["authority_dir"])  # a broken authority or conventions file: one clear error before any work
     _check_conventions(options["conventions_file"])
+    if templates is not None:  # a template that cannot be read or compiled: the same
+        from tei.edition import Renderer
+
+        _or_exit(lambda folder: Renderer(templates=folder, base_url=base_url, site_title=site_title or SITE_TITLE),
+                 templates)
     transcripts, errors = _inputs((sources,), ".txt", "transcripts")
     for error in errors:
         _say_error(str(error))

@@ -512,3 +512,19 @@ def test_a_gap_convention_whose_unit_the_schema_would_reject_is_refused_when_loa
                                                                 unit_group))
     error = conventions_error(path)
     assert error.line == line and "pattern: the group `unit`" in error.message and says in error.message
+
+
+def test_tei_build_names_a_fifo_among_the_transcripts_and_in_the_templates(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / SAMPLES[0].name).write_bytes(SAMPLES[0].read_bytes())
+    fifo_named(sources, "pipe.txt")
+    done = tei("build", sources, "-o", tmp_path / "out", "--recogniser", "rules", "-j", "1")
+    refused(done, "pipe.txt", "FIFO")
+    assert (tmp_path / "out" / "html" / f"{SAMPLES[0].stem}.html").is_file()  # the rest is built
+    templates = tmp_path / "templates"
+    (templates / "elements").mkdir(parents=True)
+    fifo_named(templates / "elements", "p.html")
+    done = tei("build", sources, "-o", tmp_path / "out2", "--templates", templates, "--recogniser", "rules")
+    refused(done, "p.html", "FIFO")
+    assert done.returncode == 2
