@@ -69,7 +69,7 @@ def tei_attribute_values(element: str, attribute: str) -> tuple[str, ...]:
 
     ns = {"rng": "http://relaxng.org/ns/structure/1.0"}
     found = parse_xml(project_schema()).xpath(
-        f"//rng:define/rng:element[@name=$element]//rng:attribute[@name=$attribute]//rng:value/text()",
+        "//rng:define/rng:element[@name=$element]//rng:attribute[@name=$attribute]//rng:value/text()",
         namespaces=ns, element=element, attribute=attribute)
     return tuple(dict.fromkeys(str(v) for v in found))
 
@@ -100,19 +100,18 @@ def _problem(error) -> tuple[tuple, str]:
 
 
 def describe_keys(keys: tuple, data: dict) -> str:
-    """`[[mark]] 4 ("garbled"), encode`: where a value is, as an editor finds it in the file."""
-    parts, node = [], data
-    for i, key in enumerate(keys):
-        if isinstance(key, int):
-            name = node[key].get("name") if isinstance(node, list) and isinstance(node[key], dict) else None
-            parts[-1] = f"[[{parts[-1]}]] {key + 1}" + (f" ({name!r})" if isinstance(name, str) else "") \
-                if isinstance(node[key], dict) else f"{parts[-1]}[{key + 1}]"
-        else:
-            parts.append(str(key))
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            node = None
+    """`[[mark]] 4 ('garbled'), encode`: where a value is, as an editor finds it in the file."""
+    parts: list[str] = []
+    node = data
+    for key in keys:  # a path the schema found in `data`, so each step is there
+        node = node[key]
+        if isinstance(key, str):
+            parts.append(key)
+        elif isinstance(node, dict):  # one table of an array of tables, [[mark]]
+            name = node.get("name")
+            parts[-1] = f"[[{parts[-1]}]] {key + 1}" + (f" ({name!r})" if isinstance(name, str) else "")
+        else:  # one item of a list, detect = [...]
+            parts[-1] = f"{parts[-1]}[{key + 1}]"
     return ", ".join(parts) if parts else "the file"
 
 
@@ -129,7 +128,7 @@ def key_place(text: str, keys: tuple, data: dict) -> tuple[int | None, int | Non
     written there (a required key left out); (None, None) if neither is found (a dotted or inline key)."""
     wanted_table, key = _table_and_key(keys, data)
     table: tuple = ()  # the table the line being read is in
-    counts: dict[str, int] = {}
+    counts: dict[tuple, int] = {}  # how many tables of each array of tables so far
     table_line = None
     for number, line in enumerate(text.split("\n"), 1):
         header = _HEADER.match(line)

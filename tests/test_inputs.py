@@ -528,3 +528,14 @@ def test_tei_build_names_a_fifo_among_the_transcripts_and_in_the_templates(tmp_p
     done = tei("build", sources, "-o", tmp_path / "out2", "--templates", templates, "--recogniser", "rules")
     refused(done, "p.html", "FIFO")
     assert done.returncode == 2
+
+
+def test_a_bad_pattern_in_a_list_names_the_list_and_its_item(tmp_path):
+    from tei.layout import load_profile
+
+    profile = Path(__file__).resolve().parent.parent / "converters" / "citation_page.toml"
+    (tmp_path / "conventions.toml").write_bytes(CONVENTIONS.read_bytes())
+    path, line = edited(tmp_path, profile, "'(?m)^Contents:[ \\t]*$'", "'(?m)^Contents:[ \\t*$'")
+    with pytest.raises(InputError) as raised:
+        load_profile(path)
+    assert raised.value.line == line and raised.value.message.startswith("detect[2]: ")
