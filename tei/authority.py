@@ -9,11 +9,13 @@ file there with the same name replaces the default one.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tei.errors import InputError
+from tei.files import decode_text, read_input
 from tei.identifiers import SCHEMES
 from tei.resources import authority_dir
 
@@ -115,21 +117,75 @@ def _kind_of(file_name: str) -> str | None:
     return None
 
 
+MAX_AUTHORITY_BYTES = 50 * 1024 * 1024  # 100,000 entities with long descriptions are ~30 MB
+
+
 def _rows(path: Path, required: tuple[str, ...]):
+    """(line, row) for each row of one CSV file, or an InputError naming its file, line and what is wrong."""
+    data = read_input(path, "an authority file (CSV)", MAX_AUTHORITY_BYTES, ", the most an authority file may be")
+    text = decode_text(path, data, "a CSV file", "check it again")
+    lines = re.split(r"\r\n|\r|\n", text)  # the lines as the csv reader counts them (not str.splitlines)
+    # strict: a quote inside an unquoted field, or one never closed, is an error, not a guess; the limit: no
+    # field can be longer than the file, so a long description is read, whatever csv's own limit (128 KB)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig: spreadsheets often write a BOM
-            reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in [f.strip() for f in reader.fieldnames or []]]
-            if missing:
-                raise InputError(path, "has no column " + ", ".join(repr(c) for c in missing)
-                                 + " (the first row must name the columns: " + ",".join(required) + ",...)", 1)
-            for line, row in enumerate(reader, 2):
-                row = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
-                if not all(row.get(c) for c in required):
-                    raise InputError(path, "a row needs " + ", ".join(required), line)
-                yield line, row
-    except UnicodeDecodeError:
-        raise InputError(path, "is not UTF-8; save the spreadsheet as CSV UTF-8") from None
+        missing = [c for c in required if c not in [f.strip() for f in reader.fieldnames or []]]
+        if missing:
+            raise InputError(path, "has no column " + ", ".join(repr(c) for c in missing)
+                             + " (the first row must name the columns: " + ",".join(required) + ",...)", 1)
+        ended = reader.line_num  # the line the previous row ended on
+        for row in reader:
+            line = ended + 1 + _blank_lines(lines, ended)  # DictReader skips blank lines silently
+            if reader.line_num != line:  # no field of an authority file holds a line break
+                raise _runaway_quote(path, lines, line, reader.line_num)
+            ended = reader.line_num
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+            if not all(row.get(c) for c in required):
+                raise InputError(path, "a row needs " + ", ".join(required), line)
+            yield line, row
+    except csv.Error as exc:  # strict mode: a quote still open at the end of the file, or text after a closing one
+        line = ended + 1 + _blank_lines(lines, ended)  # the row it is in starts here
+        if line <= len(lines) and _open_quote(lines[line - 1]):
+            raise _runaway_quote(path, lines, line, None) from None
+        raise InputError(path, f"is not valid CSV: {exc}", line) from None
+
+
+def _blank_lines(lines: list[str], after: int) -> int:
+    """How many blank lines follow line `after` (1-based), which the CSV reader passes over."""
+    count = 0
+    while after + count < len(lines) and not lines[after + count]:
+        count += 1
+    return count
+
+
+def _runaway_quote(path: Path, lines: list[str], start: int, end: int | None) -> InputError:
+    """The error for a quoted field that opens on line `start` and is not closed on it, naming the column of
+    its quote and the line it runs on to (the rows in between were taken into it), when the reader got there."""
+    column = _open_quote(lines[start - 1]) if start <= len(lines) else None
+    runs_on = f"it runs on to line {end}" if end else "it runs on"
+    return InputError(path, f"a quoted field opens here and is not closed on this line ({runs_on}, taking the rows "
+                            'after it into it): close the quote, or double a quote that is part of the text ("")',
+                      start, column)
+
+
+def _open_quote(line: str) -> int | None:
+    """The column of the quote left open at the end of one CSV line, read as csv reads it; None if none is."""
+    opened, at_field_start = None, True
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if opened is None:
+            if char == '"' and at_field_start:
+                opened = i
+            at_field_start = char == ","  # csv opens a quoted field only at its very first character
+        elif char == '"':
+            if line[i + 1:i + 2] == '"':
+                i += 1  # a doubled quote is a quote in the text
+            else:
+                opened, at_field_start = None, False
+        i += 1
+    return opened + 1 if opened is not None else None
 
 
 def _entity(row: dict[str, str], kind: str) -> Entity:

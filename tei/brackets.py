@@ -14,11 +14,11 @@ from being read. A bracket wrapped over a line end (`[2 words\nillegible]`,
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tei.datafiles import group_words, load_toml
 from tei.resources import converters_dir
 from tei.spans import DELIMITERS, Part, Span
 
@@ -26,7 +26,6 @@ _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
             "eight": 8, "nine": 9, "ten": 10, "half a": 0.5, "half an": 0.5, "½": 0.5}
 _UNITS = {"word": "words", "line": "lines", "letter": "letters", "character": "characters", "page": "pages",
           "group": "words", "paragraph": "paragraphs", "sentence": "sentences"}
-_ENCODINGS = {"gap", "unclear", "unclear-word", "conjecture", "sic", "choice", "supplied", "note"}
 
 
 @dataclass(frozen=True)
@@ -73,16 +72,37 @@ _REND = {"square": "brackets", "braces": "braces", "angle": "angle", "parens": "
 
 @cache
 def load_conventions(path: Path) -> Conventions:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    """The conventions of a TOML file, checked against converters/conventions.schema.json (an InputError
+    names the file, line and key of a problem)."""
+    data = load_toml(path, "conventions", "a conventions file", _unknown_unit)
     marks = []
     for m in data["mark"]:
-        if m["encode"] not in _ENCODINGS:
-            raise ValueError(f"{path}: mark {m['name']!r} has unknown encoding {m['encode']!r}")
         marks.append(Mark(m["name"], m["description"], re.compile(m["pattern"]), m["encode"], m.get("reason"),
                           re.compile(m["after"]) if "after" in m else None, m.get("context"), m.get("review", False)))
     quote = data.get("quotation")
     return Conventions(_REND[data.get("brackets", "square")], tuple(marks),
                        (quote["open"], quote["close"]) if quote else None)
+
+
+def _unit(word: str) -> str | None:
+    """The TEI unit (@unit) of a unit word of a transcript (`Lines`, `group`), None for one it has none for."""
+    word = word.lower()
+    return _UNITS.get(word[:-1] if word.endswith("s") else word)
+
+
+def _unknown_unit(data: dict):
+    """(keys, message) for a gap convention whose group `unit` can match a word with no TEI unit (the ones in
+    _UNITS, all of which schema/tei_transcripts.rng allows), or matches open-ended text; else None."""
+    for i, mark in enumerate(data["mark"]):
+        words = group_words(mark["pattern"], "unit")
+        if words is None:
+            return ("mark", i, "pattern"), "the group `unit` must list the units it matches (words?|lines?), " \
+                                           "not open-ended text: each must be one the TEI schema knows"
+        unknown = sorted(w for w in words if _unit(w) is None)
+        if unknown:
+            return ("mark", i, "pattern"), f"the group `unit` matches {unknown[0]!r}, which is no unit the TEI " \
+                                           f"schema knows; the units are {', '.join(sorted(_UNITS))} (or plurals)"
+    return None
 
 
 def conventions(name: str = "conventions") -> Conventions:
@@ -168,8 +188,7 @@ def _quantity(groups: dict) -> list[tuple[str, str]]:
         value = float(quantity[:-1]) + 0.5
     else:
         value = float(quantity)
-    unit = groups["unit"].lower()
-    return [("quantity", f"{value:g}"), ("unit", _UNITS[unit.rstrip("s") if unit.endswith("s") else unit])]
+    return [("quantity", f"{value:g}"), ("unit", _unit(groups["unit"]))]
 
 
 def _word_before(text: str, start: int) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError, OutputRefused
 from tei.export import FORMATS as EXPORT_FORMATS
-from tei.files import expand, output_folder, refuse_links_on_the_way, unique_names, write_atomic
+from tei.files import expand, not_regular, output_folder, refuse_links_on_the_way, unique_names, write_atomic
 from tei.findings import Finding
 from tei.gitfiles import changed_since
 from tei.layout import profiles
@@ -55,10 +55,24 @@ class _Commands(click.Group):
 
 
 def _authority(folder: Path | None):
+    """The authority, or exit 2 with the one line that says which file is wrong, and where."""
+    return _or_exit(load_authority, folder)
+
+
+def _check_conventions(path: Path | None) -> None:
+    """A --conventions file that cannot be used: one clear error (exit 2) before any work."""
+    from tei.brackets import load_conventions
+
+    if path is not None:
+        _or_exit(load_conventions, path)
+
+
+def _or_exit(load, path: Path | None):
     try:
-        return load_authority(folder)
+        return load(path)
     except InputError as exc:
-        raise click.UsageError(str(exc)) from None
+        _say_error(str(exc))
+        sys.exit(2)
 
 
 def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path], list[InputError]]:
@@ -71,7 +85,9 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
         found = list(expand([path], suffix))
         if path.is_dir() and not found:
             errors.append(InputError(path, f"is a folder with no {what} ({suffix} files) in it"))
-        files.extend(found)
+        for file in found:  # a FIFO or a device is refused here, by its name, before anything opens it
+            refused = not_regular(file, {"transcripts": "a transcript"}.get(what, "a TEI file"))
+            (errors if refused else files).append(refused or file)
     seen: set[Path] = set()
     unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # a file named twice, once
     return unique, errors
@@ -123,6 +139,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
     _check_outputs([*paths, authority_dir, conventions_file], found=files, folders=[out],
                    files=[*(out / f"{f.stem}.xml" for f in files), *([report] if report is not None else [])])
     authority = _authority(authority_dir)
+    _check_conventions(conventions_file)
     if recogniser == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     files, clashes = unique_names(files, str(out / "{stem}.xml"))  # sub1/doc.txt and sub2/doc.txt
@@ -297,7 +314,13 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
                    inner=[out / STATE_DIR / "drafts", out / "tei", out / "html" / "tei", out / "html" / "entity"])
     if options["recogniser"] == "spacy" and not spacy_available():
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
-    _authority(options["authority_dir"])  # a broken authority file: one clear error before any work
+    _authority(options["authority_dir"])  # a broken authority or conventions file: one clear error before any work
+    _check_conventions(options["conventions_file"])
+    if templates is not None:  # a template that cannot be read or compiled: the same
+        from tei.edition import Renderer
+
+        _or_exit(lambda folder: Renderer(templates=folder, base_url=base_url, site_title=site_title or SITE_TITLE),
+                 templates)
     for error in errors:
         _say_error(str(error))
     settings = BuildSettings(sources=sources, out=out, templates=templates, base_url=base_url,

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import datetime
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tei.errors import InputError
+from tei.datafiles import load_toml
 from tei.metadata import DocumentMetadata
 
 
@@ -78,11 +77,9 @@ _KNOWN = {"title", "description", "creators", "contributors", "publisher", "publ
           "url", "email", "identifier", "doi", "source_organization", "keywords", "languages"}
 
 
-def _agents(path: Path, rows, key: str) -> tuple[Agent, ...]:
+def _agents(rows) -> tuple[Agent, ...]:  # tables each with a name: collection.schema.json says so
     if rows is None:
         return ()
-    if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in rows):
-        raise InputError(path, f"[[{key}]] must be tables, each with a name = \"...\"")
     return tuple(Agent(name=r["name"], orcid=str(r.get("orcid", "")), affiliation=str(r.get("affiliation", "")),
                        role=str(r.get("role", "")), email=str(r.get("email", ""))) for r in rows)
 
@@ -94,12 +91,7 @@ def load_collection(path: Path | None, documents: list[DocumentMetadata]) -> Col
         path = next((p for p in DEFAULT_FILES if p.is_file()), None)
     data: dict = {}
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(path, "no such collection file") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"is not a readable TOML file: {exc}") from None
+        data = load_toml(path, "collection", "a collection file")  # checked against collection.schema.json
     dates = [d for doc in documents for d in (doc.date, *doc.date_range) if d]
     # "1945-07" starts before "1945-07-03" and ends after it: compare the first and last day each can mean.
     first = min(dates, key=lambda d: d + "-00" * (2 - d.count("-")), default=None)
@@ -109,8 +101,8 @@ def load_collection(path: Path | None, documents: list[DocumentMetadata]) -> Col
     title = str(data.get("title") or (f"Documents from {publishers[0]}" if publishers else "TEI documents"))
     return Collection(
         title=title, description=str(data.get("description", "")),
-        creators=_agents(path, data.get("creators"), "creators"),
-        contributors=_agents(path, data.get("contributors"), "contributors"),
+        creators=_agents(data.get("creators")),
+        contributors=_agents(data.get("contributors")),
         publisher=str(data.get("publisher") or (publishers[0] if publishers else "")),
         publication_year=str(data.get("publication_year") or export_date().year),
         licence=str(data.get("licence") or data.get("license") or ""),

@@ -29,7 +29,8 @@ from markupsafe import Markup, escape
 
 from tei.citation import Cited, bibtex, csl_json, reference
 from tei.errors import InputError
-from tei.files import name_clash, output_folder, read_input, remove, write_atomic, write_if_changed
+from tei.files import (decode_text, name_clash, not_regular, output_folder, read_input, remove, write_atomic,
+                       write_if_changed)
 from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
@@ -377,6 +378,10 @@ class Renderer:
         if self.templates_dir is not None:
             if not self.templates_dir.is_dir():
                 raise InputError(self.templates_dir, "no such folder of templates")
+            for file in sorted(self.templates_dir.rglob("*")):  # jinja would open a FIFO there, and wait
+                refused = None if file.is_dir() else not_regular(file, "a template")
+                if refused:
+                    raise refused
             loaders.append(jinja2.FileSystemLoader(str(self.templates_dir)))
         loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
         self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
@@ -388,8 +393,9 @@ class Renderer:
         if self.templates_dir is not None and (self.templates_dir / "elements").is_dir():
             for template in sorted((self.templates_dir / "elements").glob("*.html")):
                 try:
-                    compiled = self.env.from_string(template.read_text(encoding="utf-8"))
-                except (jinja2.TemplateSyntaxError, UnicodeDecodeError) as exc:
+                    compiled = self.env.from_string(
+                        decode_text(template, read_input(template, "a template"), "a template", "render again"))
+                except jinja2.TemplateSyntaxError as exc:
                     raise InputError(template, f"is not a usable template: {exc}") from None
                 self.rules[template.stem] = template_rule(compiled)
 

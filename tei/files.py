@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import re
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -29,48 +30,139 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def read_input(path: Path, what: str) -> bytes:
-    """An input file's bytes, or an InputError saying why it cannot be read (`what`: "a transcript")."""
+MAX_INPUT_BYTES = 200 * 1024 * 1024  # the most any input is read (validate's --max-size default)
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # 50 pages are ~150 KB; a bigger file is not one transcript
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_regular(path: Path, what: str) -> InputError | None:
+    """Why `path` (a symlink followed) cannot be an input, or None for a regular file. Decided by stat alone:
+    a FIFO is never opened (opening one blocks until a writer comes), a device never read (/dev/zero never ends)."""
     try:
-        return path.read_bytes()
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, f"is a folder, not {what}") from None
+        return InputError(path, "no such file")
+    except OSError as exc:
+        return InputError(path, f"cannot be read: {exc.strerror}")
+    return _kind_error(path, mode, what)
+
+
+def _kind_error(path: Path, mode: int, what: str) -> InputError | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return InputError(path, f"is a folder, not {what}")
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return InputError(path, f"is {kind}, not a regular file: {what} is read only from a file")
+
+
+def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES, too_large: str = "") -> bytes:
+    """An input file's bytes, or an InputError saying why it cannot be read (`what`: "a transcript"). The one
+    door every input comes through: only a regular file is opened, and at most `limit` bytes are taken (what
+    is read counts, not what stat says: a file can grow while it is read, /proc files say 0). `too_large` ends
+    the message for a longer file (", the most a transcript may be")."""
+    refused = not_regular(path, what)
+    if refused:
+        raise refused
+    try:
+        # O_NONBLOCK: should the path have become a FIFO since the stat, opening it still returns at once
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        refused = _kind_error(path, os.fstat(fd).st_mode, what)  # what was opened, not what was stat'ed
+        if refused:
+            raise refused
+        os.set_blocking(fd, True)
+        try:
+            data = _read_at_most(handle, limit + 1, os.fstat(fd).st_size)
+        except OSError as exc:
+            raise InputError(path, f"cannot be read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InputError(path, f"is larger than {_megabytes(limit)}{too_large or ', the most an input may be'}")
+    return data
 
 
-MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # 50 pages are ~150 KB; a bigger file is not one transcript
+def _read_at_most(handle, most: int, size: int) -> bytes:
+    """Up to `most` bytes. The size stat gave is a hint for the first read (one buffer of the right size, not
+    one of `most`); a file that has grown, or a /proc file that says 0, is read on a megabyte at a time."""
+    data = handle.read(min(size + 1, most))
+    if len(data) <= size or len(data) == most:
+        return data
+    chunks, total = [data], len(data)
+    while total < most:
+        chunk = handle.read(min(1 << 20, most - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.{0 if size % 2**20 == 0 else 1}f} MB"
+
+
+# Byte order marks, longest first (UTF-32LE's starts with UTF-16LE's).
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"), (b"\xff\xfe", "UTF-16LE"),
+         (b"\xfe\xff", "UTF-16BE"))
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """UTF-16LE, UTF-16BE, UTF-32LE or UTF-32BE when `data` is text in one of them: by its byte order mark, or by
+    the NUL bytes that ASCII characters leave at fixed places in each code unit. None otherwise."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    sample = data[:4096]
+    units = len(sample) // 4 * 4
+    if units < 4:
+        return None
+    # Each pattern: the places in a 4-byte group that are NUL for ASCII text, and the places that are not.
+    for name, zero, nonzero in (("UTF-32LE", (1, 2, 3), (0,)), ("UTF-32BE", (0, 1, 2), (3,)),
+                                ("UTF-16LE", (1, 3), (0, 2)), ("UTF-16BE", (0, 2), (1, 3))):
+        nuls = sum(sample[i + z] == 0 for i in range(0, units, 4) for z in zero)
+        others = sum(sample[i + n] != 0 for i in range(0, units, 4) for n in nonzero)
+        if nuls >= 0.9 * (units // 4) * len(zero) and others >= 0.5 * (units // 4) * len(nonzero):
+            return name
+    return None
+
+
+def decode_text(path: Path, data: bytes, what: str, then: str) -> str:
+    """The text of an input that must be UTF-8 (a UTF-8 BOM is dropped), or an InputError naming the encoding
+    it is in instead (UTF-16, UTF-32), the NUL of a binary file, or the first byte that is not UTF-8, with its
+    line and column. `what`: "a text transcript"; `then`: what to do once it is saved as UTF-8."""
+    wide = wide_encoding(data)
+    if wide:
+        raise InputError(path, f"is {wide} text, not UTF-8: save it as UTF-8 (in a text editor: Save As, encoding "
+                               f"UTF-8; or iconv -f {wide} -t UTF-8) and {then}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _byte_place(data, nul)
+        raise InputError(path, f"is a binary file (it contains NUL bytes), not {what}", line, column)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_place(data, exc.start)
+        raise InputError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
+                               f"save it as UTF-8 and {then}", line, column) from None
+
+
+def _byte_place(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (in characters) of a byte offset in mostly UTF-8 data."""
+    before = data[:offset].decode("utf-8", errors="replace")
+    return line_and_column(before, len(before))
 
 
 def read_transcript(path: Path) -> str:
     """The transcript's text, or an InputError that says what is wrong and where."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # read_input says what is wrong
-    if size > MAX_TRANSCRIPT_BYTES:
-        raise InputError(path, f"is {size / 2**20:.0f} MB, more than the {MAX_TRANSCRIPT_BYTES // 2**20} MB a "
-                               "transcript may be (fifty typed pages are about 150 KB): split it into its documents")
-    data = read_input(path, "a transcript")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        text = data.decode("utf-8", errors="replace")
-        line, column = line_and_column(text, text.index("\x00"))
-        raise InputError(path, "is a binary file (it contains NUL bytes), not a text transcript", line, column)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = line_and_column(data[: exc.start].decode("utf-8", errors="replace"), exc.start)
-        raise InputError(
-            path,
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
-            "save it as UTF-8 and convert it again",
-            line,
-            column,
-        ) from None
+    data = read_input(path, "a transcript", MAX_TRANSCRIPT_BYTES,
+                      ", the most a transcript may be (fifty typed pages are about 150 KB): split it into its documents")
+    text = decode_text(path, data, "a text transcript", "convert it again")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _NOT_XML.search(text)
     if bad:
@@ -84,10 +176,12 @@ def read_transcript(path: Path) -> str:
 
 
 def expand(paths: Iterable[Path], suffix: str) -> Iterator[Path]:
-    """Files named on the command line, and the `suffix` files inside named folders, sorted."""
+    """Files named on the command line, and the `suffix` files inside named folders, sorted. Whatever in a
+    folder is named like an input and is not a folder is yielded, a FIFO or a dangling symlink too, so that
+    read_input (or not_regular) says why it is not read instead of leaving it out unsaid."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob(f"*{suffix}") if p.is_file())
+            yield from sorted(p for p in path.rglob(f"*{suffix}") if not p.is_dir())
         else:
             yield path
 

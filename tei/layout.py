@@ -9,11 +9,11 @@ a new archive's export is a new profile, not new code.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from tei.datafiles import load_toml
 from tei.errors import InputError
 from tei.resources import converters_dir
 
@@ -88,7 +88,15 @@ def _label_key(text: str) -> str:
 
 
 def load_profile(path: Path) -> Profile:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    """A layout profile, checked against converters/layout.schema.json (an InputError names the file, line
+    and key of a problem), and the conventions file it names must be there."""
+    def conventions_beside(data: dict):
+        name = data.get("conventions", "conventions")
+        if not (path.parent / f"{name}.toml").is_file():
+            return ("conventions",), f"there is no {name}.toml beside this profile"
+        return None
+
+    data = load_toml(path, "layout", "a layout profile", conventions_beside)
     body = data.get("body", {})
     return Profile(
         name=data["name"],

@@ -17,6 +17,7 @@ from pathlib import Path
 from tei.authority import Authority
 from tei.candidates import name_rules
 from tei.errors import InputError
+from tei.files import decode_text, read_input
 from tei.spreadsheet import csv_bytes
 
 # The columns of each authority file, as the shipped files have them.
@@ -46,23 +47,23 @@ def read_candidates(reports: list[Path]) -> dict[tuple[str, str], Suggestion]:
     """Candidates from review reports, keyed by (authority file, name without title)."""
     found: dict[tuple[str, str], Suggestion] = {}
     for report in reports:
+        text = decode_text(report, read_input(report, "a review report (CSV)"), "a CSV file", "try again")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         try:
-            with report.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                if not {"file", "line", "source", "decision"} <= set(reader.fieldnames or ()):
-                    raise InputError(report, "is not a review report (tei convert --report): "
-                                             "it needs the columns file, line, source, decision", 1)
-                for row in reader:
-                    tag, _, what = (row["decision"] or "").partition(" ")
-                    if what != "candidate" or tag not in FILE_FOR:
-                        continue
-                    form = " ".join(row["source"].split())
-                    name = _without_title(form) if tag == "persName" else form
-                    item = found.setdefault((FILE_FOR[tag], name.casefold()), Suggestion(FILE_FOR[tag], name))
-                    item.forms.add(form)
-                    item.seen.append(f"{row['file']}:{row['line']}")
-        except UnicodeDecodeError:
-            raise InputError(report, "is not UTF-8") from None
+            if not {"file", "line", "source", "decision"} <= set(reader.fieldnames or ()):
+                raise InputError(report, "is not a review report (tei convert --report): "
+                                         "it needs the columns file, line, source, decision", 1)
+            for row in reader:
+                tag, _, what = (row["decision"] or "").partition(" ")
+                if what != "candidate" or tag not in FILE_FOR:
+                    continue
+                form = " ".join(row["source"].split())
+                name = _without_title(form) if tag == "persName" else form
+                item = found.setdefault((FILE_FOR[tag], name.casefold()), Suggestion(FILE_FOR[tag], name))
+                item.forms.add(form)
+                item.seen.append(f"{row['file']}:{row['line']}")
+        except csv.Error as exc:
+            raise InputError(report, f"is not valid CSV: {exc}", reader.line_num) from None
     return found
 
 

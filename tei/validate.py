@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from tei.errors import InputError
+from tei.files import MAX_INPUT_BYTES, not_regular
 from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
@@ -28,7 +29,7 @@ from tei.schematron import SchematronSchema, embedded_schematron
 from tei.xmlread import parse_tei, parse_xml, too_large
 
 SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
-MAX_BYTES = 200 * 1024 * 1024  # a TEI file larger than this is reported, not read (see --max-size)
+MAX_BYTES = MAX_INPUT_BYTES  # a TEI file larger than this is reported, not read (see --max-size)
 PARALLEL_FROM = 64  # files per batch below which --jobs auto stays in one process
 
 
@@ -58,8 +59,9 @@ def _xsd_rule(error) -> str:
 @cache
 def load_checks(path: Path, embedded_rules: bool = True) -> tuple:
     """The checks of one schema file; an InputError if it is missing or unusable."""
-    if not path.is_file():
-        raise InputError(path, "no such schema file")
+    refused = not_regular(path, "a schema")  # xmlschema and Saxon would open a FIFO and wait
+    if refused:
+        raise InputError(path, "no such schema file") if "no such" in refused.message else refused
     if path.suffix == ".rng":
         tree = parse_xml(path)
         rules = embedded_schematron(tree) if embedded_rules else None  # copied out before the grammar strips them
@@ -99,20 +101,11 @@ class FileResult:
 
 def _validate(path: Path, checks: list, max_bytes: int, want_ids: bool = False) -> FileResult:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return FileResult(path, [Finding(str(path), None, None, f"cannot be read: {exc.strerror}", "unreadable",
-                                         "xml")])
-    if size > max_bytes:
-        return FileResult(path, [Finding(str(path), None, None,
-                                         f"is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB "
-                                         "this run reads (raise it with --max-size)", "too-large", "xml")])
-    try:
-        tree = parse_tei(path)
+        tree = parse_tei(path, max_bytes, ", the most this run reads (raise it with --max-size)")
     except InputError as exc:
         rule = "not-well-formed" if "well-formed" in exc.message else "not-tei" if "not TEI" in exc.message \
             else "external-entity" if "external entity" in exc.message \
-            else "too-large" if "too large" in exc.message else "unreadable"
+            else "too-large" if "too large" in exc.message or "--max-size" in exc.message else "unreadable"
         return FileResult(path, [Finding(exc.path, exc.line, exc.column, exc.message, rule, "xml")])
     try:
         ids = [(e.get(_XML_ID), e.sourceline) for e in tree.iter() if isinstance(e.tag, str) and e.get(_XML_ID)] \

@@ -16,7 +16,7 @@ from lxml import etree
 
 from tei import TEI_NS
 from tei.errors import InputError
-from tei.files import read_input
+from tei.files import MAX_INPUT_BYTES, read_input, wide_encoding
 
 
 class _NothingOutside(etree.Resolver):
@@ -27,24 +27,40 @@ class _NothingOutside(etree.Resolver):
         return self.resolve_string("", context)
 
 
-def _parser() -> etree.XMLParser:
+def _parser(huge: bool = False) -> etree.XMLParser:
     # Internal entities (declared in the file itself) are expanded, within libxml2's amplification
-    # limits, so entity bombs fail; external ones are never resolved.
+    # limits, so entity bombs fail; external ones are never resolved. `huge` lifts libxml2's 10 MB limit on
+    # one text node, and with it its limits on depth and name length; see parse_xml for when it is used.
     parser = etree.XMLParser(resolve_entities="internal", no_network=True, load_dtd=False, dtd_validation=False,
                              attribute_defaults=True,  # the internal subset's defaults apply, as XML requires
-                             huge_tree=False, remove_blank_text=False,
+                             huge_tree=huge, remove_blank_text=False,
                              collect_ids=False)  # a repeated xml:id is a finding (id-unique), not a parse failure
     parser.resolvers.add(_NothingOutside())
     return parser
 
 
-def parse_xml(path: Path) -> etree._ElementTree:
-    """The parsed file, or an InputError naming the file, line and column of the problem."""
+# libxml2 from 2.11 keeps its entity amplification limits under XML_PARSE_HUGE (before, HUGE turned them off).
+_HUGE_KEEPS_ENTITY_LIMITS = etree.LIBXML_VERSION >= (2, 11)
+MAX_DEPTH = 256  # libxml2's own limit without XML_PARSE_HUGE, kept when a huge text node needs it
+
+
+def parse_xml(path: Path, max_bytes: int = MAX_INPUT_BYTES, too_large_hint: str = "") -> etree._ElementTree:
+    """The parsed file, or an InputError naming the file, line and column of the problem. At most `max_bytes`
+    are read (`too_large_hint` ends the message for a larger file)."""
     try:
-        data = read_input(path, "a TEI file")
+        data = read_input(path, "a TEI file", max_bytes, too_large_hint)
         if not data.strip():
             raise InputError(path, "is empty, not XML")
-        tree = etree.ElementTree(etree.fromstring(data, _parser(), base_url=str(path)))
+        try:
+            root = etree.fromstring(data, _parser(), base_url=str(path))
+        except etree.XMLSyntaxError as exc:
+            # One paragraph of more than 10 MB (a transcript of one long line makes one): read it again with
+            # the huge-text parser, the size already bounded by max_bytes, the depth checked after.
+            if not (_HUGE_KEEPS_ENTITY_LIMITS and "Text node too long" in (exc.msg or "")):
+                raise
+            root = etree.fromstring(data, _parser(huge=True), base_url=str(path))
+            _check_depth(path, root)
+        tree = etree.ElementTree(root)
     except MemoryError:
         raise too_large(path) from None
     except etree.XMLSyntaxError as exc:
@@ -64,6 +80,17 @@ def parse_xml(path: Path) -> etree._ElementTree:
             raise InputError(path, f"is not well-formed XML: the namespace prefix of <{element.tag}> is not "
                                    "declared", element.sourceline)
     return tree
+
+
+def _check_depth(path: Path, root: etree._Element) -> None:
+    """An InputError if elements nest deeper than libxml2 allows without XML_PARSE_HUGE (the code that walks
+    a tree recursively relies on that limit)."""
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_DEPTH:
+            raise InputError(path, f"is not well-formed XML: its elements nest more than {MAX_DEPTH} deep",
+                             element.sourceline)
 
 
 def too_large(path: Path) -> InputError:
@@ -89,9 +116,9 @@ def _external_reference(text: str, name: str, line: int | None) -> str | None:
     return f"{'&' if '&' in kinds else '%'}{name};" if kinds else None
 
 
-def parse_tei(path: Path) -> etree._ElementTree:
+def parse_tei(path: Path, max_bytes: int = MAX_INPUT_BYTES, too_large_hint: str = "") -> etree._ElementTree:
     """Like parse_xml, and the root must be a TEI (or teiCorpus) element in the TEI namespace."""
-    tree = parse_xml(path)
+    tree = parse_xml(path, max_bytes, too_large_hint)
     root = tree.getroot()
     if root.tag not in (f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"):
         raise InputError(path, f"is XML but not TEI: its root element is <{etree.QName(root).localname}>"
@@ -125,9 +152,10 @@ def remove_keeping_tail(node: etree._Element) -> None:
 def source_lines(path: Path) -> list[str]:
     """The file's lines, for pointing at a column; empty if it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        data = read_input(path, "a TEI file")
+    except InputError:
         return []
+    return data.decode(wide_encoding(data) or "utf-8", errors="replace").lstrip("\ufeff").splitlines()  # UTF-16 XML too
 
 
 def _tag_starts(text: str, name: str) -> list[int]:
