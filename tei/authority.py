@@ -18,6 +18,7 @@ from tei.errors import InputError
 from tei.files import decode_text, read_input
 from tei.identifiers import SCHEMES
 from tei.resources import authority_dir
+from tei.spreadsheet import plain_value
 
 # Identifier columns of the CSV files (each becomes an idno of that type): (record URL, the form a value takes).
 IDENTIFIERS = {key: (SCHEMES[key].page, SCHEMES[key].pattern) for key in ("wikidata", "viaf", "geonames")}
@@ -140,7 +141,7 @@ def _rows(path: Path, required: tuple[str, ...]):
             if reader.line_num != line:  # no field of an authority file holds a line break
                 raise _runaway_quote(path, lines, line, reader.line_num)
             ended = reader.line_num
-            row = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+            row = {k.strip(): plain_value((v or "").strip()) for k, v in row.items() if isinstance(k, str)}
             if not all(row.get(c) for c in required):
                 raise InputError(path, "a row needs " + ", ".join(required), line)
             yield line, row

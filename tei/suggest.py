@@ -9,6 +9,7 @@ description that says where the name was seen.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from tei.authority import Authority
 from tei.candidates import name_rules
 from tei.errors import InputError
 from tei.files import decode_text, read_input
-from tei.spreadsheet import csv_bytes
+from tei.spreadsheet import csv_bytes, plain_value
 
 # The columns of each authority file, as the shipped files have them.
 COLUMNS = {
@@ -54,6 +55,7 @@ def read_candidates(reports: list[Path]) -> dict[tuple[str, str], Suggestion]:
                 raise InputError(report, "is not a review report (tei convert --report): "
                                          "it needs the columns file, line, source, decision", 1)
             for row in reader:
+                row = {k: plain_value(v or "") for k, v in row.items()}  # as the report was written: made safe
                 tag, _, what = (row["decision"] or "").partition(" ")
                 if what != "candidate" or tag not in FILE_FOR:
                     continue

@@ -90,9 +90,10 @@ def test_a_fifo_or_dev_zero_is_refused_by_the_commands_that_read_tei(command, tm
 
 
 def test_a_fifo_as_an_authority_file_is_refused(tmp_path):
-    fifo_named(tmp_path, "people-x.csv")
+    (tmp_path / "authority").mkdir()  # an input folder: the output may not be inside it
+    fifo_named(tmp_path / "authority", "people-x.csv")
     for args in (["authority", "check"], ["convert", SAMPLES[0], "-o", tmp_path / "out"]):
-        done = tei(*args, "--authority", tmp_path)
+        done = tei(*args, "--authority", tmp_path / "authority")
         refused(done, "people-x.csv", "FIFO")
         assert done.returncode == 2
 

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SAMPLES, SOURCES, hand_written_tei
+from tei.authority import load_authority
 from tei.cli import main
 
 RULES = ("--recogniser", "rules")
@@ -383,3 +384,24 @@ def test_the_review_report_and_suggestions_make_formulas_safe(box):
     assert result.exit_code == 0, result.stderr
     rows = _cells(box / "suggested" / "people.csv")[1:]
     assert rows[0][1] == "'@Evil"
+
+
+def test_what_the_toolkit_made_safe_it_reads_back_as_written(box):
+    """A review report's made-safe cell read by `tei authority suggest`, and a suggested row read as an
+    authority file, stand for the value itself: the quote is not taken into the name."""
+    report = box / "review.csv"
+    report.write_text("file,line,level,source,decision,why\n"
+                      "a.txt,3,review,\"'@Evil Name\",persName candidate,x\n", encoding="utf-8")
+    result = run("authority", "suggest", report, "-o", box / "suggested")
+    assert result.exit_code == 0, result.stderr
+    row = _cells(box / "suggested" / "people.csv")[1]
+    assert row[1] == "'@Evil Name"  # made safe once, not twice
+    result = run("authority", "suggest", report, "-o", box / "raw", "--csv-raw")
+    assert result.exit_code == 0 and _cells(box / "raw" / "people.csv")[1][1] == "@Evil Name", result.stderr
+    extended = box / "authority" / "people.csv"  # the suggested row added to the people the toolkit knows
+    extended.parent.mkdir()
+    suggested = (box / "suggested" / "people.csv").read_text(encoding="utf-8").split("\n", 1)[1]
+    extended.write_text((SOURCES / "authority" / "people.csv").read_text(encoding="utf-8") + suggested,
+                        encoding="utf-8")
+    authority = load_authority(extended.parent)
+    assert "@Evil Name" in {entity.name for entity in authority.entities.values()}
