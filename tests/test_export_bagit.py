@@ -155,6 +155,26 @@ def test_a_given_html_edition_is_carried_as_it_is(sample_tei, tmp_path):
     bagit.Bag(str(out)).validate(processes=1)
 
 
+@pytest.mark.parametrize("target", ["/dev/zero", "secret.txt", "folder"])
+def test_a_link_in_a_given_html_edition_is_refused_not_followed(sample_tei, tmp_path, target):
+    """`html/x -> /dev/zero` would never end; `html/x -> ~/secret` would deposit what it points to. The export
+    names the link and writes nothing."""
+    html = tmp_path / "html"
+    assert render_edition(list(sample_tei.values()), html) == []
+    (tmp_path / "secret.txt").write_text("a private note", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "also-secret.txt").write_text("another", encoding="utf-8")
+    link = html / "entity" / "x"
+    link.symlink_to(target if target.startswith("/") else tmp_path / target)
+    out = tmp_path / "bag"
+    done = subprocess.run([sys.executable, "-m", "tei", "export", "bagit", *map(str, sample_tei.values()), "-o",
+                           str(out), "--html", str(html), "--sources", str(SOURCES), "--collection", str(COLLECTION)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"{link}: error: is a symbolic link" in done.stderr
+    assert not out.exists()
+
+
 def test_a_missing_transcript_is_a_warning_and_the_tei_still_goes_in(sample_tei, tmp_path):
     sources = tmp_path / "sources"
     sources.mkdir()

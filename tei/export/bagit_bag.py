@@ -34,8 +34,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
-import shutil
 from pathlib import Path
 
 import bagit
@@ -171,6 +171,21 @@ def _put(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
+def _copy_edition(edition: Path, into: Path) -> None:
+    """The files of a rendered edition (hidden ones left out), each read through the one input door. A link
+    is refused, not followed: `html/notes -> ~/.ssh` would put what it points to in a deposited bag."""
+    for top, folders, files in os.walk(edition):  # does not descend into linked folders: they are refused below
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in [*folders, *sorted(f for f in files if not f.startswith("."))]:
+            path = Path(top) / name
+            if path.is_symlink():
+                raise InputError(path, "is a symbolic link in the HTML edition; the bag carries the edition's "
+                                       "own files, never what a link points to: replace the link by the file")
+        for name in sorted(f for f in files if not f.startswith(".")):
+            path = Path(top) / name
+            _put(into / path.relative_to(edition), read_input(path, "a file of the HTML edition"))
+
+
 def _payload(folder: Path, job: ExportJob, documents: list[DocumentMetadata], problems: list[Problem]) -> None:
     """Fill `folder` with what becomes data/: tei/, transcripts/, html/, metadata.json."""
     for doc in documents:
@@ -180,7 +195,7 @@ def _payload(folder: Path, job: ExportJob, documents: list[DocumentMetadata], pr
         _put(folder / "transcripts" / path.name, read_input(path, "a transcript"))
     html = folder / "html"
     if job.html is not None:
-        shutil.copytree(job.html, html, ignore=shutil.ignore_patterns(".*"))
+        _copy_edition(job.html, html)
     else:
         # The edition as published: the collection's title, and citations with its address.
         renderer = Renderer(site_title=job.collection.title, base_url=job.collection.url)
