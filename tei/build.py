@@ -28,7 +28,6 @@ import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, astuple, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from tei import __version__
@@ -287,8 +286,10 @@ class _Runner:
             if _worker.get("settings") != self.settings:
                 _start(self.settings)
             return map(function, items)
-        if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
-            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
+        if self.pool is None:
+            from tei.workers import worker_context
+
+            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=worker_context(),
                                             initializer=_start, initargs=(self.settings, os.getpid()))
         chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
         return self.pool.map(function, items, chunksize=chunk)
