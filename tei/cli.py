@@ -254,7 +254,7 @@ def text(path):
                    "validation findings, warnings, seconds per stage.")
 def build(sources, out, templates, base_url, site_title, jobs, report, strict, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/), redoing only what changed."""
-    from tei.build import BuildLocked, BuildSettings, build as run_build
+    from tei.build import BuildInterrupted, BuildLocked, BuildSettings, build as run_build
     from tei.edition import SITE_TITLE
 
     if not sources.exists():
@@ -273,6 +273,10 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     except BuildLocked as exc:
         _say_error(str(exc))
         sys.exit(2)
+    except BuildInterrupted as exc:  # Ctrl-C or SIGTERM: what was finished is recorded, the workers stopped
+        _say_error(f"tei build: interrupted, stopping; the files finished are kept in {out}, and the next build "
+                   "carries on from them")
+        sys.exit(128 + exc.signal_number)
     except OSError as exc:  # disk full, a read-only folder...: every file written so far is complete
         _say_error(f"{exc.filename or out}: cannot write: {exc.strerror or exc}; the files already there are "
                    "complete (the old or the new version), and the next build carries on from them")

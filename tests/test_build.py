@@ -775,3 +775,49 @@ def test_the_sample_sources_are_only_read(tmp_path):
     assert result.exit_code == 0, result.output
     assert report["documents"] == len(SAMPLES)
     assert listing() == before
+
+
+def _interrupt_when(process: subprocess.Popen, ready, what: str, timeout: float = 60) -> None:
+    """Ctrl-C, as a terminal sends it (SIGINT to the whole process group), once `ready()` holds."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert process.poll() is None, f"the build ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_keeps_the_finished_work_and_the_next_build_does_only_the_rest(tmp_path, jobs):
+    """Ctrl-C while the transcripts are being converted: exit 130, one line saying it stops, no traceback, no
+    worker left, the lock released; the next build converts only the transcripts whose TEI the first did not
+    finish (its workers hand results back in chunks of up to 32, so those in hand may be done again)."""
+    n = 200
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, n)
+    process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
+                                *RULES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: len(list((out / "tei").glob("*.xml"))) >= 40, "40 TEI files")
+        stdout, stderr = process.communicate(timeout=30)
+        time.sleep(0.5)
+    finally:
+        left = _end_group(process.pid)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr and str(out) in stderr, stderr
+    assert left == [], f"{len(left)} process(es) of the interrupted build were still running"
+    assert _lock_holder(out / STATE_DIR / "lock") == set()
+    assert_complete(out)
+    kept = {p.name: p.stat().st_ino for p in (out / "tei").glob("*.xml")}
+    assert len(kept) < n, "the build had finished converting before it was interrupted: nothing to test"
+
+    result, report = build(src, out, jobs=jobs)
+    assert result.exit_code == 0, result.output
+    redone = {p.name for p in (out / "tei").glob("*.xml") if kept.get(p.name) != p.stat().st_ino}
+    assert report["converted"] == len(redone), (report["converted"], len(redone))
+    in_hand = 0 if jobs == 1 else 2 * 32
+    assert report["converted"] <= n - len(kept) + in_hand, \
+        f"the next build converted {report['converted']} transcripts; {len(kept)} of {n} were done before Ctrl-C"
+    assert report["valid"] == n
