@@ -139,9 +139,12 @@ def conversion_key(s: BuildSettings) -> str:
 
 
 def validation_key() -> str:
+    """The schema and rules, and whether Saxon can run the rules in this process (when it could not, the findings
+    say so, and a build that can must check every file again)."""
+    from tei.schematron import saxon_cannot_start
     from tei.validate import default_schema_files
 
-    return _digest(__version__, *_files_digest(default_schema_files()))
+    return _digest(__version__, str(saxon_cannot_start() is None), *_files_digest(default_schema_files()))
 
 
 def render_key(s: BuildSettings) -> str:
@@ -517,6 +520,10 @@ def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, r
         docs[stem]["findings"] = findings
         saver.soon()
     result.validated = len(todo_paths)
+    from tei.schematron import cannot_run_warning
+
+    if cannot_run_warning() is not None:
+        result.warnings.append(cannot_run_warning())
     for stem in built:
         findings = docs[stem].get("findings", [])
         result.findings += findings

@@ -151,6 +151,7 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
 
     Exit status: 0 when no file has an error, 1 when some do, 2 for a usage or input/output error.
     """
+    from tei.schematron import SchematronSchema, cannot_run_warning
     from tei.validate import default_schema_files, id_collisions, load_checks, validate_batch
 
     schemas = [s.resolve() for s in schema_files] or default_schema_files()
@@ -166,6 +167,9 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
         raise click.UsageError(str(exc)) from None
     for error in io_errors:
         _say_error(str(error))
+    warning = cannot_run_warning() if any(isinstance(c, SchematronSchema) for c in checks) else None
+    if warning is not None:  # an address-space limit too small for Saxon: the grammar is checked all the same
+        click.echo(warning, err=True)
     results = list(validate_batch(files, schemas, jobs, not no_embedded_rules, max_size * 2**20, unique_ids))
     collisions = id_collisions(results) if unique_ids else []
     table = [(str(r.path), sorted(r.findings + [c for c in collisions if c.path == str(r.path)],
