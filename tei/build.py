@@ -470,7 +470,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
 
 def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, runner: _Runner) -> BuildResult:
     from tei.edition import neighbours, page_name_problem, site_files, write_site
-    from tei.sitedata import SiteData
+    from tei.sitedata import SiteData, os_errors
 
     result = BuildResult(documents=len(transcripts))
     _remove_leftovers(settings)
@@ -553,7 +553,7 @@ def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, r
     site = state.get("site")
     partial = not render_changed and bool(site) and all(
         file_hash(settings.html_dir / name) == digest for name, digest in site.items())
-    with SiteData(_site_data(settings)) as data:
+    with os_errors(_site_data(settings)), SiteData(_site_data(settings)) as data:
         with data.db:  # committed as the state is saved: a build that stops keeps the listings it made
             listed = data.listed_from()
             stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]

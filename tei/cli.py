@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -61,7 +62,32 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
     return unique, errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _cannot_write(exc: OSError, where: Path | str) -> str:
+    """One line for an output that could not be written (a full disk, a read-only folder): the file, and why."""
+    return f"{exc.filename or where}: cannot write: {exc.strerror or exc}"
+
+
+class _Command(click.Command):
+    """A command that reports an output it cannot write (a full disk, a read-only folder) as one line, not a
+    traceback. Every output is written atomically (tei.files), so what is there is complete."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: click's own handling
+                raise
+            _say_error(_cannot_write(exc, ctx.params.get("out") or "the output")
+                       + "; the files written before it are complete")
+            sys.exit(1)
+
+
+class _Commands(click.Group):
+    command_class = _Command
+    group_class = type  # the groups within it are _Commands too
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tei")
 def main() -> None:
     """Turn plain-text archival transcripts into TEI P5, validate TEI, and render reading editions."""
@@ -282,8 +308,8 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
                    "carries on from them")
         sys.exit(128 + exc.signal_number)
     except OSError as exc:  # disk full, a read-only folder...: every file written so far is complete
-        _say_error(f"{exc.filename or out}: cannot write: {exc.strerror or exc}; the files already there are "
-                   "complete (the old or the new version), and the next build carries on from them")
+        _say_error(_cannot_write(exc, out) + "; the files already there are complete (the old or the new version), "
+                   "and the next build carries on from them")
         sys.exit(1)
     for warning in result.warnings:
         click.echo(warning, err=True)

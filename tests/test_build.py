@@ -821,3 +821,152 @@ def test_ctrl_c_keeps_the_finished_work_and_the_next_build_does_only_the_rest(tm
     assert report["converted"] <= n - len(kept) + in_hand, \
         f"the next build converted {report['converted']} transcripts; {len(kept)} of {n} were done before Ctrl-C"
     assert report["valid"] == n
+
+
+# ---------------------------------------------------------------------------------------------- a full disk, for real
+# A tmpfs of a few hundred KB, mounted for the test (this needs root, as CI runs; where mounting is not allowed the
+# tests skip, and test_a_full_or_read_only_disk_is_one_clear_error_and_the_files_stay_whole, which simulates ENOSPC
+# in write_atomic, is what checks the build then).
+
+PAGE = 4096  # tmpfs counts whole pages
+
+
+@pytest.fixture
+def small_disk():
+    """mount(folder, kilobytes): a tmpfs of that size at folder; remount(folder, kilobytes) resizes it; all are
+    unmounted after the test."""
+    mounted: list[Path] = []
+
+    def mount(folder: Path, kilobytes: int) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small file system here ({done.stderr.strip()}): the simulated full disk "
+                        "(test_a_full_or_read_only_disk_is_one_clear_error_and_the_files_stay_whole) covers this")
+        mounted.append(folder)
+        return folder
+
+    def remount(folder: Path, kilobytes: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={kilobytes}k", str(folder)], check=True)
+
+    yield mount, remount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path, leave: int = PAGE) -> None:
+    """Take all of the file system's space but `leave` bytes."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    (folder / "filler").write_bytes(b"\0" * max(0, free - leave))
+
+
+def _one_disk_full_line(stderr: str, inside: Path) -> Path:
+    """The one line a full disk gives: `FILE: cannot write: No space left on device; ...`; returns FILE."""
+    assert "Traceback" not in stderr and "OperationalError" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    full = [line for line in lines if "cannot write: No space left on device" in line]
+    assert len(full) == 1, stderr
+    named = Path(full[0].split(": cannot write:")[0])
+    assert str(named).startswith(str(inside)), f"the error names {named}, not a file in {inside}"
+    return named
+
+
+def _left_over(folder: Path) -> list[str]:
+    """Temporary files and folders (write_atomic's .NAME.XXXX.tmp, staged_folder's) anywhere under folder."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.name.endswith((".tmp", ".old")))
+
+
+@pytest.mark.parametrize("kilobytes", [48, 160, 400, 800])
+def test_a_build_on_a_real_full_disk_is_one_clear_error_and_the_next_build_carries_on(tmp_path, small_disk, kilobytes):
+    """OUT on a file system too small for the edition (about 1.3 MB): it fills up converting, validating or
+    rendering, depending on the size. Once it is made bigger, the next build gives a clean build's files."""
+    mount, remount = small_disk
+    src = tmp_path / "src"
+    make_corpus(src, 6)
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    clean = outputs(tmp_path / "clean")
+    out = mount(tmp_path / "disk", kilobytes) / "out"
+    result, _ = build(src, out)  # the inputs are checked by build()
+    assert result.exit_code == 1, result.output
+    named = _one_disk_full_line(result.stderr, out)
+    assert named != out, "the error names the output folder, not the file"
+    assert _left_over(out) == []
+    assert_complete(out)
+    files = outputs(out)
+    assert [name for name in files if files[name] != clean.get(name)] == []
+    remount(tmp_path / "disk", 8192)
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == clean
+
+
+def test_a_full_disk_as_the_site_data_is_written_is_the_same_clear_error(tmp_path, small_disk):
+    """The build's own folder (OUT/.tei-build) on a file system with room for the page drafts and the state but
+    not for site.sqlite: SQLite's "database or disk is full" is the same one line as any other full disk, naming
+    the file; the transaction is rolled back and the next build, with room, completes."""
+    mount, remount = small_disk
+    src = tmp_path / "src"
+    make_corpus(src, 6)
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    clean = outputs(tmp_path / "clean")
+    own = tmp_path / "clean" / STATE_DIR
+    pages = sum(-(-p.stat().st_size // PAGE) * PAGE for p in [own / "state.json", *own.glob("drafts/*")])
+    site = (own / "site.sqlite").stat().st_size
+    out = tmp_path / "out"
+    mount(out / STATE_DIR, (pages + site * 3 // 4) // 1024)  # the drafts fit, the site data does not
+    result, _ = build(src, out)
+    assert result.exit_code == 1, result.output
+    assert _one_disk_full_line(result.stderr, out) == out / STATE_DIR / "site.sqlite"
+    assert_complete(out)
+    assert not (out / STATE_DIR / "site.sqlite-journal").exists() or \
+        (out / STATE_DIR / "site.sqlite-journal").stat().st_size == 0
+    remount(out / STATE_DIR, 8192)
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == clean
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tei", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("command", ["convert", "render", "export bagit", "export csv"])
+def test_the_other_writing_commands_on_a_real_full_disk(tmp_path, small_disk, command):
+    """Each writes over its earlier outputs on a file system that is full but for one page: one clear error naming
+    the file (or the export folder), exit 1, every file the old version or the new, the inputs untouched, no
+    temporary file left; a folder export is the old folder, whole."""
+    src, tei = tmp_path / "src", tmp_path / "tei"
+    make_corpus(src, 4)
+    assert _run("convert", str(src), "-o", str(tei), *RULES).returncode == 0
+    disk = mount_point = small_disk[0](tmp_path / "disk", 2048)
+    target = disk / "out"
+    inputs = src if command == "convert" else tei
+
+    def run(into: Path) -> subprocess.CompletedProcess:
+        words = command.split()
+        return _run(*words, str(inputs), "-o", str(into), *(RULES if command == "convert" else ()))
+
+    first = run(target)
+    assert first.returncode == 0, first.stderr
+    old = tree(target)
+    for path in sorted(inputs.glob("*.*")):  # new inputs: new outputs
+        path.write_text(path.read_text(encoding="utf-8").replace("Stalin", "Stalin (ornithopter)"), encoding="utf-8")
+    assert run(tmp_path / "new").returncode == 0
+    new = tree(tmp_path / "new")
+    before = tree(inputs)
+    _fill(mount_point)
+
+    done = run(target)
+    assert done.returncode == 1, done.stdout + done.stderr
+    named = _one_disk_full_line(done.stderr, disk)
+    assert tree(inputs) == before, "the inputs changed"
+    assert _left_over(disk) == []
+    after = tree(target)
+    if command.startswith("export"):
+        assert named == target and after == old, "a folder export on a full disk is not the old folder, whole"
+    else:
+        assert named.parent == target and named.name in new
+        assert set(old) <= set(after)
+        assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
+        assert_complete(target) if command == "render" else [etree.parse(str(p)) for p in target.glob("*.xml")]
