@@ -590,43 +590,67 @@ def _end_group(pgid: int) -> list[int]:
     return left
 
 
+# 20 kills here (about 40 s); TEI_FUZZ_LONG=1 (as for tests/test_fuzz.py) makes it 100.
+KILLS, CHAIN = (100, 5) if os.environ.get("TEI_FUZZ_LONG") == "1" else (20, 5)
+
+
+def assert_state_whole(out: Path) -> None:
+    """The build's own files are whole too: state.json parses, site.sqlite passes SQLite's integrity check."""
+    import sqlite3
+
+    if (out / STATE_DIR / "state.json").exists():
+        json.loads((out / STATE_DIR / "state.json").read_text(encoding="utf-8"))
+    if (out / STATE_DIR / "site.sqlite").exists():
+        with sqlite3.connect(out / STATE_DIR / "site.sqlite") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
 def test_a_build_killed_at_any_moment_leaves_complete_files(corpus40, tmp_path):
-    """Five kills (SIGKILL) spread over a build of 40 transcripts, with one and with two jobs; after each the
-    published files are whole and each is the clean build's version, and a normal build then gives the clean
-    build's bytes, without the temporary files a kill can leave behind."""
+    """SIGKILLs at random moments of builds of 40 transcripts, with one and with two jobs, in chains of five: each
+    build carries on from what the killed one before it left, and is killed in its turn. After each kill the
+    published files are whole and each is the clean build's version, and the build's own state is whole; after
+    each chain a normal build gives the clean build's bytes, without the temporary files a kill can leave behind.
+    The transcripts are never touched."""
     src, clean, seconds = corpus40
-    left_temp, orphans = {}, {}
-    for seed in range(5):
-        rng = random.Random(seed)
-        jobs = 1 + seed % 2
-        delay = seconds * rng.uniform(0.2 + 0.16 * seed, 0.2 + 0.16 * (seed + 1))
-        out = tmp_path / f"killed{seed}"
-        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
-                                    *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                                   start_new_session=True)
-        time.sleep(delay)
-        process.kill()
-        process.wait()
-        time.sleep(0.2)
-        left = _end_group(process.pid)
-        if left:
-            orphans[seed] = left
-        print(f"seed {seed}: -j {jobs}, killed after {delay:.2f} s of {seconds:.2f}:",
-              "nothing written" if not out.exists() else
-              f"{len(list(out.glob('tei/*.xml')))} TEI, {len(list(out.glob('html/*.html')))} pages, "
-              f"state {'saved' if (out / STATE_DIR / 'state.json').exists() else 'not saved'}, "
-              f"temporary files {temp_files(out)}")
-        if not out.exists():
-            continue
-        assert_complete(out)
-        files = outputs(out)
-        assert [name for name in files if not Path(name).name.startswith(".") and files[name] != clean.get(name)] == []
-        if temp_files(out):
-            left_temp[seed] = temp_files(out)
+    sources = tree(src)
+    orphans = {}
+    for chain in range(KILLS // CHAIN):
+        out = tmp_path / f"killed{chain}"
+        for k in range(CHAIN):
+            seed = chain * CHAIN + k
+            rng = random.Random(seed)
+            jobs = 1 + seed % 2
+            # the first of a chain has the most to do: the chains' first kills fall in successive quarters of a build
+            quarter = 0.15 + 0.25 * (chain % 4)
+            delay = seconds * (rng.uniform(quarter, quarter + 0.25) if k == 0 else rng.uniform(0.03, 0.6))
+            process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j",
+                                        str(jobs), *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       cwd=ROOT, start_new_session=True)
+            time.sleep(delay)
+            process.kill()
+            process.wait()
+            deadline = time.monotonic() + 2  # a worker still starting ends itself once it sees (_die_with_parent)
+            while _processes_in_group(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = _end_group(process.pid)
+            if left:
+                orphans[seed] = left
+            print(f"kill {seed}: -j {jobs}, after {delay:.2f} s of {seconds:.2f}:",
+                  "nothing written" if not out.exists() else
+                  f"{len(list(out.glob('tei/*.xml')))} TEI, {len(list(out.glob('html/*.html')))} pages, "
+                  f"temporary files {temp_files(out)}")
+            if not out.exists():
+                continue
+            assert_complete(out)
+            assert_state_whole(out)
+            files = outputs(out)
+            assert [name for name in files if not Path(name).name.startswith(".") and files[name] != clean.get(name)] \
+                == [], f"kill {seed}: a published file is not the clean build's version"
         result, _ = build(src, out)
         assert result.exit_code == 0, result.output
-        assert temp_files(out) == [], f"seed {seed}: the rebuild left the killed build's temporary files"
-        assert outputs(out) == clean, f"seed {seed}: the build after the kill differs from a clean build"
+        assert temp_files(out) == [], f"chain {chain}: the rebuild left the killed builds' temporary files"
+        assert outputs(out) == clean, f"chain {chain}: the build after the kills differs from a clean build"
+    assert tree(src) == sources
     if orphans:
         warnings.warn(f"pool workers outlived the killed build (killed by the test): {orphans}")
 
@@ -970,3 +994,52 @@ def test_the_other_writing_commands_on_a_real_full_disk(tmp_path, small_disk, co
         assert set(old) <= set(after)
         assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
         assert_complete(target) if command == "render" else [etree.parse(str(p)) for p in target.glob("*.xml")]
+
+
+OTHER_KILLS = 10 if os.environ.get("TEI_FUZZ_LONG") == "1" else 2
+
+
+@pytest.mark.parametrize("command", ["convert", "render", "export bagit", "export csv"])
+def test_the_other_writing_commands_killed_at_random_moments(tmp_path, command):
+    """tei convert, render and export, each writing over its earlier outputs, SIGKILLed at random moments: every
+    published file is then the old version or the new one, whole, none is gone, and the inputs are untouched;
+    a folder export is the old folder or the new one, whole."""
+    src, tei = tmp_path / "src", tmp_path / "tei"
+    make_corpus(src, 12)
+    assert _run("convert", str(src), "-o", str(tei), *RULES).returncode == 0
+    inputs = src if command == "convert" else tei
+    words = [*command.split(), str(inputs), "-o"]
+    extra = list(RULES) if command == "convert" else []
+    assert _run(*words, str(tmp_path / "old"), *extra).returncode == 0
+    old = tree(tmp_path / "old")
+    for path in sorted(inputs.glob("*.*")):  # new inputs: new outputs
+        path.write_text(path.read_text(encoding="utf-8").replace("Stalin", "Stalin (ornithopter)"), encoding="utf-8")
+    started = time.perf_counter()
+    assert _run(*words, str(tmp_path / "new"), *extra).returncode == 0
+    seconds = time.perf_counter() - started
+    new = tree(tmp_path / "new")
+    before = tree(inputs)
+
+    def published(folder: Path) -> dict[str, str]:
+        return {name: digest for name, digest in tree(folder).items() if not Path(name).name.startswith(".")}
+
+    for seed in range(OTHER_KILLS):
+        target = tmp_path / f"killed{seed}"
+        shutil.copytree(tmp_path / "old", target)
+        delay = seconds * random.Random(seed).uniform(0.3, 1.0)
+        process = subprocess.Popen([sys.executable, "-m", "tei", *words, str(target), *extra], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        after = published(target)
+        print(f"{command}, killed after {delay:.2f} s of {seconds:.2f}: {sum(after[n] == new.get(n) for n in after)} "
+              f"of {len(after)} files new; left behind: {sorted(str(p.name) for p in tmp_path.glob('.*'))} "
+              f"{[n for n in tree(target) if Path(n).name.startswith('.')]}")
+        assert tree(inputs) == before, "the inputs changed"
+        if command.startswith("export"):
+            assert after in (published(tmp_path / "old"), published(tmp_path / "new")), \
+                "the export folder is neither the old one nor the new one"
+        else:
+            assert set(old) <= set(after), "a file written before is gone"
+            assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
