@@ -1043,3 +1043,34 @@ def test_the_other_writing_commands_killed_at_random_moments(tmp_path, command):
         else:
             assert set(old) <= set(after), "a file written before is gone"
             assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
+
+
+def test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest(tmp_path):
+    """Ctrl-C once some document pages are written: the next build writes the pages that were not (a page is
+    recorded as made only once it is written), and the edition is whole."""
+    n = 60
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, n)
+    process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "1", *RULES],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: len(list((out / "html").glob("doc*.html"))) >= 10, "10 pages")
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        _end_group(process.pid)
+    assert process.returncode == 130, stderr
+    kept = {p.name: p.stat().st_ino for p in (out / "html").glob("doc*.html")}
+    assert len(kept) < n, "the build had written every page before it was interrupted: nothing to test"
+
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    pages = sorted(p.name for p in (out / "html").glob("doc*.html"))
+    assert pages == [f"doc{i:03d}.html" for i in range(n)], f"{n - len(pages)} pages are missing"
+    assert_complete(out)
+    assert (report["converted"], report["validated"]) == (0, 0)
+    rewritten_pages = [name for name in pages if kept.get(name) != (out / "html" / name).stat().st_ino]
+    assert report["rendered"] == len(rewritten_pages) < n
+    order = index_order(out)
+    assert len(order) == n and neighbours(out) == {
+        page: (order[i - 1] if i else None, order[i + 1] if i + 1 < n else None) for i, page in enumerate(order)}
