@@ -470,6 +470,7 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
 
 def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, runner: _Runner) -> BuildResult:
     from tei.edition import neighbours, page_name_problem, site_files, write_site
+    from tei.schematron import cannot_run_warning
     from tei.sitedata import SiteData, os_errors
 
     result = BuildResult(documents=len(transcripts))
@@ -520,10 +521,9 @@ def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, r
         docs[stem]["findings"] = findings
         saver.soon()
     result.validated = len(todo_paths)
-    from tei.schematron import cannot_run_warning
-
-    if cannot_run_warning() is not None:
-        result.warnings.append(cannot_run_warning())
+    saxon_warning = cannot_run_warning()  # the findings say it per file; the build says it once
+    if saxon_warning is not None:
+        result.warnings.append(saxon_warning)
     for stem in built:
         findings = docs[stem].get("findings", [])
         result.findings += findings

@@ -309,7 +309,8 @@ def saxon_cannot_start() -> str | None:
 def cannot_run_warning() -> str | None:
     """The one warning of a run in which Saxon cannot start (each file's finding says so too), or None."""
     why = saxon_cannot_start()
-    return None if why is None else f"warning: the Schematron rules are not checked in this run (the other checks are): {why}"
+    return None if why is None else \
+        f"warning: the Schematron rules are not checked in this run (the other checks are): {why}"
 
 
 def memory_left() -> tuple[int, str] | None:
