@@ -6,7 +6,8 @@ folder first on its import path, so a `select.py` or `json.py` in the folder the
 would be imported, and run, in place of the standard library's; then the worker takes the parent's
 sys.path, which under `python -m tei` holds the current folder too. So each worker is started with
 PYTHONSAFEPATH=1 (Python 3.11's -P: no current folder) and given the parent's path without the current
-folder. The toolkit itself is found where it is installed.
+folder. The toolkit itself is found where it is installed, or, run from a source checkout that is the current
+folder, in that folder put last, after the standard library and the installed packages, which it cannot shadow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 from multiprocessing import resource_tracker
 from multiprocessing.context import SpawnContext, SpawnProcess
 
+_TOOLKIT_HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder holding tei/
 _starting = threading.Lock()  # the environment and sys.path are changed for the moment a worker starts
 
 
@@ -32,7 +34,7 @@ def _is_current_folder(entry: str) -> bool:
 def _clean_import_path():
     with _starting:
         saved_path, saved_flag = sys.path[:], os.environ.get("PYTHONSAFEPATH")
-        sys.path[:] = [entry for entry in sys.path if not _is_current_folder(entry)]
+        sys.path[:] = [entry for entry in sys.path if not _is_current_folder(entry)] + [_TOOLKIT_HOME]
         os.environ["PYTHONSAFEPATH"] = "1"
         try:
             yield

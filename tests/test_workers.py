@@ -62,3 +62,30 @@ def test_workers_import_nothing_from_the_current_folder(hostile_folder, command,
     else:
         assert "20 converted, 20 valid, 0 problem(s)" in done.stdout
         assert len(list((folder / "out" / "html").glob("doc*.html"))) == 20
+
+
+def test_a_source_checkout_run_from_its_folder_gives_its_workers_its_own_toolkit(hostile_folder, tmp_path):
+    """`python -m tei` in a checkout that is not installed (tei.resources supports it): the workers import the
+    toolkit from the checkout as the command does, though the checkout is the current folder, and still not a
+    select.py or json.py there in place of the standard library's."""
+    from conftest import ROOT
+
+    checkout = tmp_path / "checkout"
+    for part in ("tei", "schema", "converters", "sources/authority"):
+        shutil.copytree(ROOT / part, checkout / part, ignore=shutil.ignore_patterns("__pycache__"))
+    loaded = tmp_path / "loaded"
+    init = checkout / "tei" / "__init__.py"
+    record_pid = f"\nopen({str(loaded)!r}, 'a').write(f'{{__import__(\"os\").getpid()}}\\n')\n"
+    init.write_text(init.read_text(encoding="utf-8") + record_pid, encoding="utf-8")
+    for name in SHADOWS:
+        shutil.copy(hostile_folder / f"{name}.py", checkout)
+    (hostile_folder / "IMPORTED").unlink(missing_ok=True)
+    done = subprocess.run([sys.executable, "-m", "tei", "validate", "-j", "2",
+                           *(str(hostile_folder / f"tei{n}") for n in (1, 2, 3, 4))],
+                          cwd=checkout, capture_output=True, text=True, timeout=300)
+    imported = (hostile_folder / "IMPORTED").read_text() if (hostile_folder / "IMPORTED").exists() else ""
+    assert imported == "", f"code from the current folder was run:\n{imported}"
+    assert done.returncode == 0, done.stderr
+    assert "80 of 80 file(s) valid" in done.stderr
+    processes = set(loaded.read_text(encoding="utf-8").split())
+    assert len(processes) == 3, f"the command and its two workers did not all take the checkout's toolkit: {processes}"
