@@ -173,7 +173,6 @@ def _start(settings: BuildSettings, parent: int | None = None) -> None:
     _worker["settings"] = settings
     if parent is not None:
         _die_with_parent(parent)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the build stops them
 
 
 def _forget_site_data() -> None:
@@ -288,12 +287,24 @@ def _write_entity(named) -> None:
     write_entity_pages(_renderer(), _worker["site"], settings.html_dir, [named])
 
 
+def _map_chunk(function, chunk: list) -> list:
+    return [function(item) for item in chunk]
+
+
+def _chunk_results(futures: list):
+    """Each chunk's results in order, each chunk let go once its results are given."""
+    futures.reverse()
+    while futures:
+        yield from futures.pop().result()
+
+
 class _Runner:
     """Maps a worker function over items: in this process for one job, else in a pool of processes."""
 
     def __init__(self, settings: BuildSettings):
         self.settings = settings
         self.pool: ProcessPoolExecutor | None = None
+        self.context = None  # the pool's (tei.workers)
 
     def map(self, function, items: list):
         """The results in the items' order, as they come (the caller never holds them all at once)."""
@@ -306,20 +317,29 @@ class _Runner:
         if self.pool is None:
             from tei.workers import worker_context
 
-            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=worker_context(),
+            # Ctrl-C reaches the whole process group: the workers ignore it, and the build stops them (close)
+            self.context = worker_context(ignore_interrupts=True)
+            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=self.context,
                                             initializer=_start, initargs=(self.settings, os.getpid()))
-        chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
-        return self.pool.map(function, items, chunksize=chunk)
+        size = max(1, min(32, len(items) // (self.settings.jobs * 4)))
+        # Executor.map, except that a build that stops does not cancel what is queued: Python 3.11's pool fails
+        # on a cancelled task when the build then stops its workers (InvalidStateError in its thread)
+        futures = [self.pool.submit(_map_chunk, function, items[i:i + size]) for i in range(0, len(items), size)]
+        return _chunk_results(futures)
 
     def close(self, interrupted: bool = False) -> None:
         """Stop the workers: once they have finished what they hold, or, when the build is interrupted, at once
         (what they were doing is redone by the next build)."""
         if self.pool is None:
             return
-        if interrupted:  # ProcessPoolExecutor has no way to stop its workers before Python 3.14's terminate_workers
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
-                process.terminate()
-        self.pool.shutdown(cancel_futures=True)
+        if not interrupted:
+            self.pool.shutdown(cancel_futures=True)
+            return
+        self.context.stop_workers()  # the pool sees them gone, fails what was queued, and its thread ends
+        try:
+            self.pool.shutdown()  # not cancel_futures: Python 3.11's pool thread then fails on the cancelled ones
+        except RuntimeError:  # "cannot join thread before it is started": interrupted as the pool started
+            self.pool.shutdown(wait=False)
 
 
 # ---------------------------------------------------------------------------------------------- the build

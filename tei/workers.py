@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 from multiprocessing import resource_tracker
@@ -46,7 +47,36 @@ def _clean_import_path():
                 os.environ["PYTHONSAFEPATH"] = saved_flag
 
 
+@contextlib.contextmanager
+def _interrupts_deferred(wanted: bool):
+    """For the moment a worker starts: SIGINT blocked in this thread, so that the worker inherits it blocked
+    across exec and never sees it; and a Ctrl-C that comes meanwhile is held, and raised here once the worker
+    has started, so that the parent never stops half-way through handing a worker its start (the worker would
+    print a traceback) and knows every worker it has to stop."""
+    if not wanted:
+        yield
+        return
+    held: list[int] = []
+    main = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
+    handler = signal.signal(signal.SIGINT, lambda number, frame: held.append(number)) if main else None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending for this thread is held now
+        if main:
+            signal.signal(signal.SIGINT, handler)
+            if held:
+                signal.raise_signal(signal.SIGINT)
+
+
 class _CleanProcess(SpawnProcess):
+    ignore_interrupts = False
+
+    def start(self):
+        with _interrupts_deferred(self.ignore_interrupts):
+            super().start()
+
     @staticmethod
     def _Popen(process_obj):
         with _clean_import_path():  # the command line, the environment and the path handed over are made here
@@ -54,12 +84,32 @@ class _CleanProcess(SpawnProcess):
 
 
 class _CleanContext(SpawnContext):
-    Process = _CleanProcess
+    def __init__(self, ignore_interrupts: bool):
+        super().__init__()
+        self.ignore_interrupts = ignore_interrupts
+        self.processes: list[_CleanProcess] = []  # every worker made, for stop_workers
+
+    def Process(self, *args, **kwargs):  # noqa: N802 (multiprocessing's name)
+        process = _CleanProcess(*args, **kwargs)
+        process.ignore_interrupts = self.ignore_interrupts
+        self.processes.append(process)
+        return process
+
+    def stop_workers(self) -> None:
+        """Stop every worker started in this context now (SIGTERM), and wait for them: ProcessPoolExecutor has no
+        way to before Python 3.14, and does not know a worker whose start an interruption followed."""
+        started = [process for process in self.processes if process.pid is not None]
+        for process in started:
+            if process.is_alive():
+                process.terminate()
+        for process in started:
+            process.join(5)
 
 
-def worker_context() -> SpawnContext:
+def worker_context(ignore_interrupts: bool = False) -> SpawnContext:
     """The multiprocessing context for a ProcessPoolExecutor: spawned workers that import nothing from the
-    current folder."""
+    current folder. ignore_interrupts: the workers ignore Ctrl-C (which a terminal sends to the whole process
+    group) from the moment they start, for a parent that stops them itself (tei build)."""
     with _clean_import_path():  # the pool's queues start multiprocessing's resource tracker, a process too
         resource_tracker.ensure_running()
-    return _CleanContext()
+    return _CleanContext(ignore_interrupts)

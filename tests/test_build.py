@@ -1075,3 +1075,26 @@ def test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest(tmp_p
     order = index_order(out)
     assert len(order) == n and neighbours(out) == {
         page: (order[i - 1] if i else None, order[i + 1] if i + 1 < n else None) for i, page in enumerate(order)}
+
+
+def test_ctrl_c_as_the_workers_start_is_one_line(corpus40, tmp_path):
+    """Ctrl-C reaches the workers too (the whole process group), within moments of their start, before they have
+    set themselves up, or while the build is handing them their start: still one line, no traceback from any
+    process (a worker's KeyboardInterrupt, the pool's thread), none left, exit 130. Five tries, each a little
+    later."""
+    src, _, _ = corpus40
+    for attempt, delay in enumerate((0, 0.01, 0.02, 0.03, 0.05)):
+        out = tmp_path / f"out{attempt}"
+        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "2", *RULES],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                   start_new_session=True)
+        try:
+            _interrupt_when(process, lambda: _workers(process.pid) and time.sleep(delay) is None, "worker")
+            _, stderr = process.communicate(timeout=30)
+            time.sleep(0.3)
+        finally:
+            left = _end_group(process.pid)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
+        assert stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr, stderr
+        assert left == []
