@@ -13,22 +13,26 @@ previous/next links). Three keys say what the outputs were made with:
 So a build with nothing changed converts, validates and renders no document,
 and a changed transcript redoes its TEI, its findings, its page and those of
 its neighbours (their previous/next links), and the shared pages when their
-bytes change. Every file is written atomically; the state is saved after each
-stage, so a build killed at any moment leaves complete files and the next
-build redoes what is missing. One build at a time may write to OUT (a lock).
+bytes change. Every file is written atomically, and the state records each
+document's progress as it is made (saved at most once a second, see
+_StateSaver, and when the build is interrupted), so a build killed at any
+moment leaves complete files and the next build redoes only what is missing.
+One build at a time may write to OUT (a lock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, astuple, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from tei import __version__
@@ -42,6 +46,14 @@ PARALLEL_FROM = 16  # items below which a stage stays in this process: a worker 
 
 class BuildLocked(Exception):
     """Another build is writing to the same output folder."""
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """The build was stopped by a signal (SIGINT: Ctrl-C, or SIGTERM); what it had finished is recorded."""
+
+    def __init__(self, signal_number: int = signal.SIGINT):
+        super().__init__(signal_number)
+        self.signal_number = signal_number
 
 
 @dataclass(frozen=True)
@@ -128,9 +140,12 @@ def conversion_key(s: BuildSettings) -> str:
 
 
 def validation_key() -> str:
+    """The schema and rules, and whether Saxon can run the rules in this process (when it could not, the findings
+    say so, and a build that can must check every file again)."""
+    from tei.schematron import saxon_cannot_start
     from tei.validate import default_schema_files
 
-    return _digest(__version__, *_files_digest(default_schema_files()))
+    return _digest(__version__, str(saxon_cannot_start() is None), *_files_digest(default_schema_files()))
 
 
 def render_key(s: BuildSettings) -> str:
@@ -276,12 +291,24 @@ def _write_entity(named) -> None:
     write_entity_pages(_renderer(), _worker["site"], settings.html_dir, [named])
 
 
+def _map_chunk(function, chunk: list) -> list:
+    return [function(item) for item in chunk]
+
+
+def _chunk_results(futures: list):
+    """Each chunk's results in order, each chunk let go once its results are given."""
+    futures.reverse()
+    while futures:
+        yield from futures.pop().result()
+
+
 class _Runner:
     """Maps a worker function over items: in this process for one job, else in a pool of processes."""
 
     def __init__(self, settings: BuildSettings):
         self.settings = settings
         self.pool: ProcessPoolExecutor | None = None
+        self.context = None  # the pool's (tei.workers)
 
     def map(self, function, items: list):
         """The results in the items' order, as they come (the caller never holds them all at once)."""
@@ -291,15 +318,32 @@ class _Runner:
             if _worker.get("settings") != self.settings:
                 _start(self.settings)
             return map(function, items)
-        if self.pool is None:  # spawn, not fork: Saxon's runtime must not be inherited half-started
-            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=get_context("spawn"),
-                                            initializer=_start, initargs=(self.settings, os.getpid()))
-        chunk = max(1, min(32, len(items) // (self.settings.jobs * 4)))
-        return self.pool.map(function, items, chunksize=chunk)
+        if self.pool is None:
+            from tei.workers import worker_context
 
-    def close(self) -> None:
-        if self.pool is not None:
+            # Ctrl-C reaches the whole process group: the workers ignore it, and the build stops them (close)
+            self.context = worker_context(ignore_interrupts=True)
+            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=self.context,
+                                            initializer=_start, initargs=(self.settings, os.getpid()))
+        size = max(1, min(32, len(items) // (self.settings.jobs * 4)))
+        # Executor.map, except that a build that stops does not cancel what is queued: Python 3.11's pool fails
+        # on a cancelled task when the build then stops its workers (InvalidStateError in its thread)
+        futures = [self.pool.submit(_map_chunk, function, items[i:i + size]) for i in range(0, len(items), size)]
+        return _chunk_results(futures)
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers: once they have finished what they hold, or, when the build is interrupted, at once
+        (what they were doing is redone by the next build)."""
+        if self.pool is None:
+            return
+        if not interrupted:
             self.pool.shutdown(cancel_futures=True)
+            return
+        self.context.stop_workers()  # the pool sees them gone, fails what was queued, and its thread ends
+        try:
+            self.pool.shutdown()  # not cancel_futures: Python 3.11's pool thread then fails on the cancelled ones
+        except RuntimeError:  # "cannot join thread before it is started": interrupted as the pool started
+            self.pool.shutdown(wait=False)
 
 
 # ---------------------------------------------------------------------------------------------- the build
@@ -360,145 +404,225 @@ def _save_state(out: Path, state: dict) -> None:
                  json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
 
 
+class _StateSaver:
+    """Saves the state while a stage goes on, so that a build that stops keeps what it finished: at most once
+    a second, and so that saving takes at most a twentieth of the time (at 10,000 documents the state is ~6 MB
+    and one save takes ~0.16 s: saving after every document would be quadratic).
+    `also`, if set, is called before each save (a stage's database commit)."""
+
+    INTERVAL, SHARE = 1.0, 0.05
+
+    def __init__(self, out: Path, state: dict):
+        self.out, self.state = out, state
+        self.also = None
+        self.due = time.monotonic() + self.INTERVAL
+
+    def soon(self) -> None:
+        if time.monotonic() >= self.due:
+            self.now()
+
+    def now(self) -> None:
+        started = time.monotonic()
+        if self.also is not None:
+            self.also()
+        _save_state(self.out, self.state)
+        took = time.monotonic() - started
+        self.due = time.monotonic() + max(self.INTERVAL, took / self.SHARE)
+
+
+def _key_changed(state: dict, name: str, key: str, forget) -> None:
+    """A stage's key (what its outputs are made with) changed: every document's record of that stage is
+    forgotten first (`forget(entry)`), then the new key is recorded; from then on each document's record says
+    whether it was done with the new key, however early the build stops."""
+    if state.get(name) != key:
+        for entry in state["documents"].values():
+            forget(entry)
+        state[name] = key
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (timeout, systemd, a CI runner) stops the build as Ctrl-C does: it records its progress first."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def stop(number, frame):
+        raise BuildInterrupted(number)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: None) -> BuildResult:
-    """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens."""
+    """Build the edition of these transcripts into settings.out; `say` hears each failure as it happens.
+    Interrupted (SIGINT or SIGTERM), it records what it finished, stops its workers and raises BuildInterrupted."""
+    with _sigterm_interrupts():
+        lock = _Lock(settings.out)
+        _start(settings)  # this process's authority, schemas and templates are read afresh for each build
+        runner = _Runner(settings)
+        state: dict = {}
+        interrupted = False
+        try:
+            state = _load_state(settings.out)
+            return _build(settings, transcripts, say, state, runner)
+        except KeyboardInterrupt as exc:
+            interrupted = True
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the saving short
+            try:
+                if state.get("documents") is not None:
+                    _save_state(settings.out, state)
+            finally:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise exc if isinstance(exc, BuildInterrupted) else BuildInterrupted() from None
+        finally:
+            runner.close(interrupted)
+            _forget_site_data()
+            lock.release()
+
+
+def _build(settings: BuildSettings, transcripts: list[Path], say, state: dict, runner: _Runner) -> BuildResult:
     from tei.edition import neighbours, page_name_problem, site_files, write_site
-    from tei.sitedata import SiteData
+    from tei.schematron import cannot_run_warning
+    from tei.sitedata import SiteData, os_errors
 
     result = BuildResult(documents=len(transcripts))
-    lock = _Lock(settings.out)
-    _start(settings)  # this process's authority, schemas and templates are read afresh for each build
-    runner = _Runner(settings)
-    try:
-        _remove_leftovers(settings)
-        transcripts = _unique_names(transcripts, result, say)
-        state = _load_state(settings.out)
-        docs: dict[str, dict] = state["documents"]
-        keys = {"conversion": conversion_key(settings), "validation": validation_key(),
-                "render": render_key(settings)}
-        changed_keys = {name for name, key in keys.items() if state.get(name) != key}
+    _remove_leftovers(settings)
+    transcripts = _unique_names(transcripts, result, say)
+    docs: dict[str, dict] = state["documents"]
+    saver = _StateSaver(settings.out, state)
+    render_changed = state.get("render") != render_key(settings)
 
-        # Transcripts gone since the last build: their outputs go too.
-        stems = {t.stem for t in transcripts}
-        for stem in sorted(set(docs) - stems):
-            for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
-                         settings.html_dir / "tei" / f"{stem}.xml", _drafts(settings) / f"{stem}.html"):
-                remove(path)
-            del docs[stem]
+    # Transcripts gone since the last build: their outputs go too.
+    stems = {t.stem for t in transcripts}
+    for stem in sorted(set(docs) - stems):
+        for path in (settings.tei_dir / f"{stem}.xml", settings.html_dir / f"{stem}.html",
+                     settings.html_dir / "tei" / f"{stem}.xml", _drafts(settings) / f"{stem}.html"):
+            remove(path)
+        del docs[stem]
 
-        # 1. convert
-        started = time.perf_counter()
-        sources = {t.stem: file_hash(t) for t in transcripts}
-        todo = [t for t in transcripts
-                if "conversion" in changed_keys or docs.get(t.stem, {}).get("source") != sources[t.stem]
-                or docs.get(t.stem, {}).get("tei") is None
-                or file_hash(settings.tei_dir / f"{t.stem}.xml") != docs[t.stem]["tei"]]
-        for stem, tei_hash, warnings, failure in runner.map(_convert_one, todo):
-            result.warnings += warnings
-            if failure is not None:
-                result.failures.append(failure)
-                say(f"{failure.file}:{failure.line or ''}: error: {failure.message}".replace(":: ", ": "))
-                docs.setdefault(stem, {})["source"] = None  # try again next time
-                continue
-            entry = docs.setdefault(stem, {})
-            if entry.get("tei") != tei_hash:
-                entry.pop("findings", None)  # new TEI: to validate and render again
-                entry["page"] = None
-            entry.update(source=sources[stem], tei=tei_hash)
-        result.converted = len(todo) - sum(f.stage == "convert" for f in result.failures)
-        state["conversion"] = keys["conversion"]
-        _save_state(settings.out, state)
-        result.stages["convert"] = time.perf_counter() - started
+    # 1. convert
+    started = time.perf_counter()
+    _key_changed(state, "conversion", conversion_key(settings), lambda entry: entry.update(source=None))
+    sources = {t.stem: file_hash(t) for t in transcripts}
+    todo = [t for t in transcripts
+            if docs.get(t.stem, {}).get("source") != sources[t.stem] or docs.get(t.stem, {}).get("tei") is None
+            or file_hash(settings.tei_dir / f"{t.stem}.xml") != docs[t.stem]["tei"]]
+    for stem, tei_hash, warnings, failure in runner.map(_convert_one, todo):
+        result.warnings += warnings
+        if failure is not None:
+            result.failures.append(failure)
+            say(f"{failure.file}:{failure.line or ''}: error: {failure.message}".replace(":: ", ": "))
+            docs.setdefault(stem, {})["source"] = None  # try again next time
+            continue
+        entry = docs.setdefault(stem, {})
+        if entry.get("tei") != tei_hash:
+            entry.pop("findings", None)  # new TEI: to validate and render again
+            entry["page"] = None
+        entry.update(source=sources[stem], tei=tei_hash)
+        saver.soon()
+    result.converted = len(todo) - sum(f.stage == "convert" for f in result.failures)
+    saver.now()
+    result.stages["convert"] = time.perf_counter() - started
 
-        # 2. validate
-        started = time.perf_counter()
-        built = [stem for stem in sorted(docs) if docs[stem].get("tei") and stem in stems]
-        todo_paths = [settings.tei_dir / f"{stem}.xml" for stem in built
-                      if "validation" in changed_keys or "findings" not in docs[stem]]
-        for stem, findings in runner.map(_validate_one, todo_paths):
-            docs[stem]["findings"] = findings
-        result.validated = len(todo_paths)
-        for stem in built:
-            findings = docs[stem].get("findings", [])
-            result.findings += findings
-            result.valid += not findings
-        for line in result.findings:
-            say(line)
-        state["validation"] = keys["validation"]
-        _save_state(settings.out, state)
-        result.stages["validate"] = time.perf_counter() - started
+    # 2. validate
+    started = time.perf_counter()
+    _key_changed(state, "validation", validation_key(), lambda entry: entry.pop("findings", None))
+    built = [stem for stem in sorted(docs) if docs[stem].get("tei") and stem in stems]
+    todo_paths = [settings.tei_dir / f"{stem}.xml" for stem in built if "findings" not in docs[stem]]
+    for stem, findings in runner.map(_validate_one, todo_paths):
+        docs[stem]["findings"] = findings
+        saver.soon()
+    result.validated = len(todo_paths)
+    saxon_warning = cannot_run_warning()  # the findings say it per file; the build says it once
+    if saxon_warning is not None:
+        result.warnings.append(saxon_warning)
+    for stem in built:
+        findings = docs[stem].get("findings", [])
+        result.findings += findings
+        result.valid += not findings
+    for line in result.findings:
+        say(line)
+    saver.now()
+    result.stages["validate"] = time.perf_counter() - started
 
-        # 3. render: listings (kept per TEI), then the pages whose TEI or neighbours changed, then the site
-        started = time.perf_counter()
-        taken: dict[str, Path] = {}
-        paths = {}
-        for stem in built:
-            path = settings.tei_dir / f"{stem}.xml"
-            problem = page_name_problem(path, taken)
-            if problem is not None:
-                result.failures.append(Failure(str(path), "render", problem.message))
-                say(str(problem))
-                continue
-            taken[stem.casefold()] = path
-            paths[stem] = path
-        # The shared pages depend on the listings only: with none changed, and the pages as the last build
-        # wrote them, they are not made again; with some changed, only the pages of the entities those
-        # documents name are (at 10,000 documents the entity pages take 20 s). A build that stopped before
-        # it had remade them left no record (below), so this one remakes them all, as a new template does.
-        site = state.get("site")
-        partial = "render" not in changed_keys and bool(site) and all(
-            file_hash(settings.html_dir / name) == digest for name, digest in site.items())
-        with SiteData(_site_data(settings)) as data:
-            with data.db:  # one transaction: a killed build leaves the listings of the build before
-                if "render" in changed_keys:
-                    data.clear()
-                listed = data.listed_from()
-                stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
-                changed_stems = [path.stem for path in stale] + [stem for stem in listed if stem not in paths]
-                # the entities they name as they were listed, and (below) as they are: None for all of them
-                entities_changed = data.entity_ids(changed_stems) if partial else None
-                removed = data.keep_only(paths)
-                if stale or removed or "render" in changed_keys:  # the shared pages are to be made again: forget
-                    state.pop("site", None)  # them before the listings change, whenever this build may stop
-                    _save_state(settings.out, state)
-                for stem, listing, failure in runner.map(_list_one, stale):
-                    if failure is not None:
-                        result.failures.append(failure)
-                        say(f"{failure.file}: error: {failure.message}")
-                        data.remove([stem])
-                    else:
-                        data.put(listing, docs[stem]["tei"])
-                if entities_changed is not None:
-                    entities_changed |= data.entity_ids(changed_stems)
-                data.number()
-            jobs = []
-            for stem, previous, following in neighbours(data):
-                page_key = [docs[stem]["tei"], *(astuple(previous) if previous else (None, None)),
-                            *(astuple(following) if following else (None, None))]
-                written = docs[stem].get("written") or [None, None]
-                if ("render" in changed_keys or docs[stem].get("page") != page_key
-                        or file_hash(settings.html_dir / f"{stem}.html") != written[0]
-                        or file_hash(settings.html_dir / "tei" / f"{stem}.xml") != written[1]):
-                    jobs.append((paths[stem], previous, following))
-                    docs[stem]["page"] = page_key
-            for stem, written, failure in runner.map(_write_one, jobs):
+    # 3. render: listings (kept per TEI), then the pages whose TEI or neighbours changed, then the site
+    started = time.perf_counter()
+    taken: dict[str, Path] = {}
+    paths = {}
+    for stem in built:
+        path = settings.tei_dir / f"{stem}.xml"
+        problem = page_name_problem(path, taken)
+        if problem is not None:
+            result.failures.append(Failure(str(path), "render", problem.message))
+            say(str(problem))
+            continue
+        taken[stem.casefold()] = path
+        paths[stem] = path
+    # The shared pages depend on the listings only: with none changed, and the pages as the last build
+    # wrote them, they are not made again; with some changed, only the pages of the entities those
+    # documents name are (at 10,000 documents the entity pages take 20 s). A build that stopped before
+    # it had remade them left no record (below), so this one remakes them all, as a new template does.
+    site = state.get("site")
+    partial = not render_changed and bool(site) and all(
+        file_hash(settings.html_dir / name) == digest for name, digest in site.items())
+    with os_errors(_site_data(settings)), SiteData(_site_data(settings)) as data:
+        with data.db:  # committed as the state is saved: a build that stops keeps the listings it made
+            listed = data.listed_from()
+            stale = [path for stem, path in paths.items() if listed.get(stem) != docs[stem]["tei"]]
+            changed_stems = [path.stem for path in stale] + [stem for stem in listed if stem not in paths]
+            # the entities they name as they were listed, and (below) as they are: None for all of them
+            entities_changed = data.entity_ids(changed_stems) if partial else None
+            removed = data.keep_only(paths)
+            if stale or removed or render_changed:  # the shared pages are to be made again: forget them
+                state.pop("site", None)  # before the listings change, whenever this build may stop
+                _save_state(settings.out, state)
+            saver.also = data.db.commit  # from here each save commits the listings made so far, then the state
+            if render_changed:  # new templates or options: every listing and page is made again
+                data.clear()
+                stale = list(paths.values())
+                _key_changed(state, "render", render_key(settings), lambda entry: entry.update(page=None))
+                saver.now()
+            for stem, listing, failure in runner.map(_list_one, stale):
                 if failure is not None:
                     result.failures.append(failure)
                     say(f"{failure.file}: error: {failure.message}")
-                    docs[stem]["page"] = None
+                    data.remove([stem])
                 else:
-                    docs[stem]["written"] = written
-            result.rendered = len(jobs)
-            if entities_changed is None or stale or removed:
-                write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
-                           lambda named: list(runner.map(_write_entity, named)), entities_changed)
-                state["site"] = {str(path.relative_to(settings.html_dir)): file_hash(path)
-                                 for path in site_files(settings.html_dir)}
-        state["render"] = keys["render"]
-        _save_state(settings.out, state)
-        result.stages["render"] = time.perf_counter() - started
-    finally:
-        runner.close()
-        _forget_site_data()
-        lock.release()
+                    data.put(listing, docs[stem]["tei"])
+                saver.soon()
+            if entities_changed is not None:
+                entities_changed |= data.entity_ids(changed_stems)
+            data.number()
+        saver.also = None
+        jobs, page_keys = [], {}
+        for stem, previous, following in neighbours(data):
+            page_key = [docs[stem]["tei"], *(astuple(previous) if previous else (None, None)),
+                        *(astuple(following) if following else (None, None))]
+            written = docs[stem].get("written") or [None, None]
+            if (docs[stem].get("page") != page_key
+                    or file_hash(settings.html_dir / f"{stem}.html") != written[0]
+                    or file_hash(settings.html_dir / "tei" / f"{stem}.xml") != written[1]):
+                jobs.append((paths[stem], previous, following))
+                page_keys[stem] = page_key
+        for stem, written, failure in runner.map(_write_one, jobs):
+            if failure is not None:
+                result.failures.append(failure)
+                say(f"{failure.file}: error: {failure.message}")
+                docs[stem]["page"] = None
+            else:  # what was written, then what it was made from: a build stopped in between writes it again
+                docs[stem]["written"] = written
+                docs[stem]["page"] = page_keys[stem]
+            saver.soon()
+        result.rendered = len(jobs)
+        if entities_changed is None or stale or removed:
+            write_site(_renderer(), data, settings.html_dir,  # this process's renderer (see _start)
+                       lambda named: list(runner.map(_write_entity, named)), entities_changed)
+            state["site"] = {str(path.relative_to(settings.html_dir)): file_hash(path)
+                             for path in site_files(settings.html_dir)}
+    saver.now()
+    result.stages["render"] = time.perf_counter() - started
     return result

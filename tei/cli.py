@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -42,18 +43,6 @@ def _check_outputs(inputs, *, found=(), folders=(), files=(), replaced=(), inner
         refuse_links_on_the_way(folder)
 
 
-class _Commands(click.Group):
-    """The `tei` group: a refused output (tei.errors.OutputRefused, from any command, at any stage) is one
-    error line and exit status 2, never a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except OutputRefused as exc:
-            _say_error(str(exc))
-            sys.exit(2)
-
-
 def _authority(folder: Path | None):
     """The authority, or exit 2 with the one line that says which file is wrong, and where."""
     return _or_exit(load_authority, folder)
@@ -91,6 +80,38 @@ def _inputs(paths: tuple[Path, ...], suffix: str, what: str) -> tuple[list[Path]
     seen: set[Path] = set()
     unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # a file named twice, once
     return unique, errors
+
+
+def _cannot_write(exc: OSError, where: Path | str) -> str:
+    """One line for an output that could not be written (a full disk, a read-only folder): the file, and why."""
+    return f"{exc.filename or where}: cannot write: {exc.strerror or exc}"
+
+
+class _Command(click.Command):
+    """A command that ends in one line, never a traceback: a refused output (tei.errors.OutputRefused, from any
+    stage) exits 2; an output it cannot write (a full disk, a read-only folder) exits 1, and every output is
+    written atomically (tei.files), so what is there is complete; Ctrl-C exits 130."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OutputRefused as exc:
+            _say_error(str(exc))
+            sys.exit(2)
+        except KeyboardInterrupt:
+            _say_error(f"tei {ctx.info_name}: interrupted, stopping; every file written so far is complete")
+            sys.exit(130)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: click's own handling
+                raise
+            _say_error(_cannot_write(exc, ctx.params.get("out") or "the output")
+                       + "; the files written before it are complete")
+            sys.exit(1)
+
+
+class _Commands(click.Group):
+    command_class = _Command
+    group_class = type  # the groups within it are _Commands too
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -193,6 +214,7 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
 
     Exit status: 0 when no file has an error, 1 when some do, 2 for a usage or input/output error.
     """
+    from tei.schematron import SchematronSchema, cannot_run_warning
     from tei.validate import default_schema_files, id_collisions, load_checks, validate_batch
 
     if tei_all and not tei_all.endswith(".rng"):  # `--tei-all doc.xml`: the flag, then a file to check
@@ -214,6 +236,9 @@ def validate(paths, schema_files, tei_all, no_embedded_rules, output_format, rep
         raise click.UsageError(str(exc)) from None
     for error in io_errors:
         _say_error(str(error))
+    warning = cannot_run_warning() if any(isinstance(c, SchematronSchema) for c in checks) else None
+    if warning is not None:  # an address-space limit too small for Saxon: the grammar is checked all the same
+        click.echo(warning, err=True)
     results = list(validate_batch(files, schemas, jobs, not no_embedded_rules, max_size * 2**20, unique_ids))
     collisions = id_collisions(results) if unique_ids else []
     table = [(str(r.path), sorted(r.findings + [c for c in collisions if c.path == str(r.path)],
@@ -303,7 +328,7 @@ def text(path):
                    "validation findings, warnings, seconds per stage.")
 def build(sources, out, templates, base_url, site_title, jobs, report, strict, **options):
     """Convert, validate and render in one go (defaults: sources/ -> build/), redoing only what changed."""
-    from tei.build import STATE_DIR, BuildLocked, BuildSettings, build as run_build
+    from tei.build import STATE_DIR, BuildInterrupted, BuildLocked, BuildSettings, build as run_build
     from tei.edition import SITE_TITLE
 
     if not sources.exists():
@@ -330,9 +355,13 @@ def build(sources, out, templates, base_url, site_title, jobs, report, strict, *
     except BuildLocked as exc:
         _say_error(str(exc))
         sys.exit(2)
+    except BuildInterrupted as exc:  # Ctrl-C or SIGTERM: what was finished is recorded, the workers stopped
+        _say_error(f"tei build: interrupted, stopping; the files finished are kept in {out}, and the next build "
+                   "carries on from them")
+        sys.exit(128 + exc.signal_number)
     except OSError as exc:  # disk full, a read-only folder...: every file written so far is complete
-        _say_error(f"{exc.filename or out}: cannot write: {exc.strerror or exc}; the files already there are "
-                   "complete (the old or the new version), and the next build carries on from them")
+        _say_error(_cannot_write(exc, out) + "; the files already there are complete (the old or the new version), "
+                   "and the next build carries on from them")
         sys.exit(1)
     for warning in result.warnings:
         click.echo(warning, err=True)

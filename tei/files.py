@@ -286,8 +286,10 @@ def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide an edition from the web server
         os.replace(tmp, path)
         return True
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a failed write (disk full) names no file: this one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

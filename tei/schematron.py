@@ -55,7 +55,9 @@ class SchematronSchema:
                                    f"<schema> in {SCH_NS}")
         self.stylesheet = compile_schematron(root, path)
         self._local = threading.local()
-        self._executable()  # an XPath error in the schema is a usage error now, not a failure per file
+        self.cannot_run = saxon_cannot_start()  # then each file gets a finding that says its rules were not run
+        if self.cannot_run is None:
+            self._executable()  # an XPath error in the schema is a usage error now, not a failure per file
 
     def _executable(self):
         if getattr(self._local, "exe", None) is None:
@@ -68,6 +70,8 @@ class SchematronSchema:
         return self._local.exe
 
     def check(self, tree: etree._ElementTree, path: Path) -> list[Finding]:
+        if self.cannot_run is not None:
+            return [_skipped(path, self.name, self.cannot_run, "Raise the limit to check them")]
         exe = self._executable()
         processor = _processor()
         try:
@@ -267,13 +271,46 @@ def saxon_memory(text: str) -> int:
     return _SAXON_BASE + _SAXON_PER_CHARACTER * len(text) + _SAXON_PER_TAG * text.count("<")
 
 
-def _data_size() -> int | None:
-    """The process's data (VmData), which RLIMIT_DATA bounds; None if it cannot be read (not Linux)."""
+def _data_size(field: str = "VmData") -> int | None:
+    """The process's data (VmData), which RLIMIT_DATA bounds, or another size /proc/self/status gives (VmSize:
+    its address space, which RLIMIT_AS bounds); None if it cannot be read (not Linux)."""
     try:
         with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            return int(re.search(r"^VmData:\s*(\d+) kB", status.read(), re.MULTILINE).group(1)) * 1024
+            return int(re.search(rf"^{field}:\s*(\d+) kB", status.read(), re.MULTILINE).group(1)) * 1024
     except (OSError, AttributeError, ValueError):
         return None
+
+
+# Saxon's runtime reserves 32 GB of address space when it starts (see above); under a smaller RLIMIT_AS (ulimit -v,
+# common on shared computing clusters and CI runners) it cannot, and it ends the whole process (exit 2, "graal_
+# create_isolate error") rather than raise. With saxonche 13.1.1 it started with the limit 32.11 GB above the
+# process's VmSize and not below: room is asked for with a margin. saxonche has no option to reserve less.
+_SAXON_ADDRESS_SPACE = 32 * 2**30 + 512 * 2**20
+
+
+def saxon_cannot_start() -> str | None:
+    """Why Saxon's runtime cannot start in this process (its address space is limited below what the runtime
+    reserves), or None when it can, or already has."""
+    if getattr(_saxon, "processor", None) is not None:
+        return None
+    try:
+        import resource  # not on Windows
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, AttributeError):
+        return None
+    used = _data_size("VmSize") or 0
+    if limit == resource.RLIM_INFINITY or limit - used >= _SAXON_ADDRESS_SPACE:
+        return None
+    return (f"Saxon, which runs them, reserves {_SAXON_ADDRESS_SPACE / 2**30:.0f} GB of address space when it starts, "
+            f"more than this process's limit of {limit / 2**30:,.1f} GB (RLIMIT_AS, ulimit -v) allows")
+
+
+def cannot_run_warning() -> str | None:
+    """The one warning of a run in which Saxon cannot start (each file's finding says so too), or None."""
+    why = saxon_cannot_start()
+    return None if why is None else \
+        f"warning: the Schematron rules are not checked in this run (the other checks are): {why}"
 
 
 def memory_left() -> tuple[int, str] | None:
@@ -338,9 +375,10 @@ def _no_memory_for(text: str, path: Path, schema: str) -> Finding | None:
                                   f"{max(0, left[0] + _SaxonHeap.reusable()) / 2**20:,.0f} MB left {left[1]}")
 
 
-def _skipped(path: Path, schema: str, why: str) -> Finding:
-    return Finding(str(path), None, None, f"the Schematron rules were not run: {why}; the other checks ran. Give "
-                   "the process more memory, or split the file", "schematron-skipped", schema)
+def _skipped(path: Path, schema: str, why: str,
+             advice: str = "Give the process more memory, or split the file") -> Finding:
+    return Finding(str(path), None, None, f"the Schematron rules were not run: {why}; the other checks ran. {advice}",
+                   "schematron-skipped", schema)
 
 
 @contextlib.contextmanager

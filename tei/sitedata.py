@@ -14,7 +14,10 @@ transactions, so a killed build leaves the file as it was before the transaction
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
+import os
 import pickle
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -45,6 +48,25 @@ _PER_DOCUMENT = ("involved", "records", "passages", "counts", "terms")
 # SQLite compares TEXT as UTF-8 bytes, which sorts as Python sorts str (by code point), so ORDER BY
 # gives the same edition order as sorted(key=Page.sort_key) and the same term order as sorted().
 _ORDER = "undated, date, title_key, stem"
+
+
+# SQLite's result codes for a file it could not write, as the OSError they stand for (its exception names neither
+# the file nor the cause the way every other write's error does).
+_OS_ERRORS = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EROFS, sqlite3.SQLITE_IOERR: errno.EIO,
+              sqlite3.SQLITE_CANTOPEN: errno.EACCES}
+
+
+@contextlib.contextmanager
+def os_errors(path: Path):
+    """SQLite's "database or disk is full" (and the like) on `path` raised as an OSError naming the file. The
+    transaction it broke has been rolled back: the file is as it was before it."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        code = _OS_ERRORS.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(path)) from None
 
 
 class SiteData:

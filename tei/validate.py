@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 
 from lxml import etree
@@ -26,6 +25,7 @@ from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
 from tei.schematron import SchematronSchema, embedded_schematron
+from tei.workers import worker_context
 from tei.xmlread import parse_tei, parse_xml, too_large
 
 SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
@@ -147,8 +147,7 @@ def validate_batch(paths: list[Path], schema_files: list[Path], jobs: int = 0, e
     # Chunks big enough to amortise the hand-over, small enough to share the work evenly.
     size = max(1, min(64, len(paths) // (jobs * 4)))
     chunks = [(paths[i:i + size], max_bytes, want_ids) for i in range(0, len(paths), size)]
-    # spawn, not fork: Saxon's runtime must not be inherited half-started from the parent.
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+    with ProcessPoolExecutor(jobs, mp_context=worker_context(), initializer=_start_worker,
                              initargs=(schema_files, embedded_rules)) as pool:
         for results in pool.map(_work, chunks):
             yield from results

@@ -590,43 +590,67 @@ def _end_group(pgid: int) -> list[int]:
     return left
 
 
+# 20 kills here (about 40 s); TEI_FUZZ_LONG=1 (as for tests/test_fuzz.py) makes it 100.
+KILLS, CHAIN = (100, 5) if os.environ.get("TEI_FUZZ_LONG") == "1" else (20, 5)
+
+
+def assert_state_whole(out: Path) -> None:
+    """The build's own files are whole too: state.json parses, site.sqlite passes SQLite's integrity check."""
+    import sqlite3
+
+    if (out / STATE_DIR / "state.json").exists():
+        json.loads((out / STATE_DIR / "state.json").read_text(encoding="utf-8"))
+    if (out / STATE_DIR / "site.sqlite").exists():
+        with sqlite3.connect(out / STATE_DIR / "site.sqlite") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
 def test_a_build_killed_at_any_moment_leaves_complete_files(corpus40, tmp_path):
-    """Five kills (SIGKILL) spread over a build of 40 transcripts, with one and with two jobs; after each the
-    published files are whole and each is the clean build's version, and a normal build then gives the clean
-    build's bytes, without the temporary files a kill can leave behind."""
+    """SIGKILLs at random moments of builds of 40 transcripts, with one and with two jobs, in chains of five: each
+    build carries on from what the killed one before it left, and is killed in its turn. After each kill the
+    published files are whole and each is the clean build's version, and the build's own state is whole; after
+    each chain a normal build gives the clean build's bytes, without the temporary files a kill can leave behind.
+    The transcripts are never touched."""
     src, clean, seconds = corpus40
-    left_temp, orphans = {}, {}
-    for seed in range(5):
-        rng = random.Random(seed)
-        jobs = 1 + seed % 2
-        delay = seconds * rng.uniform(0.2 + 0.16 * seed, 0.2 + 0.16 * (seed + 1))
-        out = tmp_path / f"killed{seed}"
-        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
-                                    *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                                   start_new_session=True)
-        time.sleep(delay)
-        process.kill()
-        process.wait()
-        time.sleep(0.2)
-        left = _end_group(process.pid)
-        if left:
-            orphans[seed] = left
-        print(f"seed {seed}: -j {jobs}, killed after {delay:.2f} s of {seconds:.2f}:",
-              "nothing written" if not out.exists() else
-              f"{len(list(out.glob('tei/*.xml')))} TEI, {len(list(out.glob('html/*.html')))} pages, "
-              f"state {'saved' if (out / STATE_DIR / 'state.json').exists() else 'not saved'}, "
-              f"temporary files {temp_files(out)}")
-        if not out.exists():
-            continue
-        assert_complete(out)
-        files = outputs(out)
-        assert [name for name in files if not Path(name).name.startswith(".") and files[name] != clean.get(name)] == []
-        if temp_files(out):
-            left_temp[seed] = temp_files(out)
+    sources = tree(src)
+    orphans = {}
+    for chain in range(KILLS // CHAIN):
+        out = tmp_path / f"killed{chain}"
+        for k in range(CHAIN):
+            seed = chain * CHAIN + k
+            rng = random.Random(seed)
+            jobs = 1 + seed % 2
+            # the first of a chain has the most to do: the chains' first kills fall in successive quarters of a build
+            quarter = 0.15 + 0.25 * (chain % 4)
+            delay = seconds * (rng.uniform(quarter, quarter + 0.25) if k == 0 else rng.uniform(0.03, 0.6))
+            process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j",
+                                        str(jobs), *RULES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       cwd=ROOT, start_new_session=True)
+            time.sleep(delay)
+            process.kill()
+            process.wait()
+            deadline = time.monotonic() + 2  # a worker still starting ends itself once it sees (_die_with_parent)
+            while _processes_in_group(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = _end_group(process.pid)
+            if left:
+                orphans[seed] = left
+            print(f"kill {seed}: -j {jobs}, after {delay:.2f} s of {seconds:.2f}:",
+                  "nothing written" if not out.exists() else
+                  f"{len(list(out.glob('tei/*.xml')))} TEI, {len(list(out.glob('html/*.html')))} pages, "
+                  f"temporary files {temp_files(out)}")
+            if not out.exists():
+                continue
+            assert_complete(out)
+            assert_state_whole(out)
+            files = outputs(out)
+            assert [name for name in files if not Path(name).name.startswith(".") and files[name] != clean.get(name)] \
+                == [], f"kill {seed}: a published file is not the clean build's version"
         result, _ = build(src, out)
         assert result.exit_code == 0, result.output
-        assert temp_files(out) == [], f"seed {seed}: the rebuild left the killed build's temporary files"
-        assert outputs(out) == clean, f"seed {seed}: the build after the kill differs from a clean build"
+        assert temp_files(out) == [], f"chain {chain}: the rebuild left the killed builds' temporary files"
+        assert outputs(out) == clean, f"chain {chain}: the build after the kills differs from a clean build"
+    assert tree(src) == sources
     if orphans:
         warnings.warn(f"pool workers outlived the killed build (killed by the test): {orphans}")
 
@@ -775,3 +799,302 @@ def test_the_sample_sources_are_only_read(tmp_path):
     assert result.exit_code == 0, result.output
     assert report["documents"] == len(SAMPLES)
     assert listing() == before
+
+
+def _interrupt_when(process: subprocess.Popen, ready, what: str, timeout: float = 60) -> None:
+    """Ctrl-C, as a terminal sends it (SIGINT to the whole process group), once `ready()` holds."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert process.poll() is None, f"the build ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+
+
+@pytest.mark.parametrize("jobs", [2])  # one job: test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest
+def test_ctrl_c_keeps_the_finished_work_and_the_next_build_does_only_the_rest(tmp_path, jobs):
+    """Ctrl-C while the transcripts are being converted: exit 130, one line saying it stops, no traceback, no
+    worker left, the lock released; the next build converts only the transcripts whose TEI the first did not
+    finish (its workers hand results back in chunks of up to 32, so those in hand may be done again)."""
+    n = 200
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, n)
+    process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
+                                *RULES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: len(list((out / "tei").glob("*.xml"))) >= 40, "40 TEI files")
+        stdout, stderr = process.communicate(timeout=30)
+        time.sleep(0.5)
+    finally:
+        left = _end_group(process.pid)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr and str(out) in stderr, stderr
+    assert left == [], f"{len(left)} process(es) of the interrupted build were still running"
+    assert _lock_holder(out / STATE_DIR / "lock") == set()
+    assert_complete(out)
+    kept = {p.name: p.stat().st_ino for p in (out / "tei").glob("*.xml")}
+    assert len(kept) < n, "the build had finished converting before it was interrupted: nothing to test"
+
+    result, report = build(src, out, jobs=jobs)
+    assert result.exit_code == 0, result.output
+    redone = {p.name for p in (out / "tei").glob("*.xml") if kept.get(p.name) != p.stat().st_ino}
+    assert report["converted"] == len(redone), (report["converted"], len(redone))
+    in_hand = 0 if jobs == 1 else 2 * 32
+    assert report["converted"] <= n - len(kept) + in_hand, \
+        f"the next build converted {report['converted']} transcripts; {len(kept)} of {n} were done before Ctrl-C"
+    assert report["valid"] == n
+
+
+# ---------------------------------------------------------------------------------------------- a full disk, for real
+# A tmpfs of a few hundred KB, mounted for the test (this needs root, as CI runs; where mounting is not allowed the
+# tests skip, and test_a_full_or_read_only_disk_is_one_clear_error_and_the_files_stay_whole, which simulates ENOSPC
+# in write_atomic, is what checks the build then).
+
+PAGE = 4096  # tmpfs counts whole pages
+
+
+@pytest.fixture
+def small_disk():
+    """mount(folder, kilobytes): a tmpfs of that size at folder; remount(folder, kilobytes) resizes it; all are
+    unmounted after the test."""
+    mounted: list[Path] = []
+
+    def mount(folder: Path, kilobytes: int) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small file system here ({done.stderr.strip()}): the simulated full disk "
+                        "(test_a_full_or_read_only_disk_is_one_clear_error_and_the_files_stay_whole) covers this")
+        mounted.append(folder)
+        return folder
+
+    def remount(folder: Path, kilobytes: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={kilobytes}k", str(folder)], check=True)
+
+    yield mount, remount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path, leave: int = PAGE) -> None:
+    """Take all of the file system's space but `leave` bytes."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    (folder / "filler").write_bytes(b"\0" * max(0, free - leave))
+
+
+def _one_disk_full_line(stderr: str, inside: Path) -> Path:
+    """The one line a full disk gives: `FILE: cannot write: No space left on device; ...`; returns FILE."""
+    assert "Traceback" not in stderr and "OperationalError" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    full = [line for line in lines if "cannot write: No space left on device" in line]
+    assert len(full) == 1, stderr
+    named = Path(full[0].split(": cannot write:")[0])
+    assert str(named).startswith(str(inside)), f"the error names {named}, not a file in {inside}"
+    return named
+
+
+def _left_over(folder: Path) -> list[str]:
+    """Temporary files and folders (write_atomic's .NAME.XXXX.tmp, staged_folder's) anywhere under folder."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.name.endswith((".tmp", ".old")))
+
+
+@pytest.mark.parametrize("kilobytes", [48, 400, 800])
+def test_a_build_on_a_real_full_disk_is_one_clear_error_and_the_next_build_carries_on(tmp_path, small_disk, kilobytes):
+    """OUT on a file system too small for the edition (about 1.3 MB): it fills up converting, validating or
+    rendering, depending on the size. Once it is made bigger, the next build gives a clean build's files."""
+    mount, remount = small_disk
+    src = tmp_path / "src"
+    make_corpus(src, 6)
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    clean = outputs(tmp_path / "clean")
+    out = mount(tmp_path / "disk", kilobytes) / "out"
+    result, _ = build(src, out)  # the inputs are checked by build()
+    assert result.exit_code == 1, result.output
+    named = _one_disk_full_line(result.stderr, out)
+    assert named != out, "the error names the output folder, not the file"
+    assert _left_over(out) == []
+    assert_complete(out)
+    files = outputs(out)
+    assert [name for name in files if files[name] != clean.get(name)] == []
+    remount(tmp_path / "disk", 8192)
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == clean
+
+
+def test_a_full_disk_as_the_site_data_is_written_is_the_same_clear_error(tmp_path, small_disk):
+    """The build's own folder (OUT/.tei-build) on a file system with room for the page drafts and the state but
+    not for site.sqlite: SQLite's "database or disk is full" is the same one line as any other full disk, naming
+    the file; the transaction is rolled back and the next build, with room, completes."""
+    mount, remount = small_disk
+    src = tmp_path / "src"
+    make_corpus(src, 6)
+    assert build(src, tmp_path / "clean")[0].exit_code == 0
+    clean = outputs(tmp_path / "clean")
+    own = tmp_path / "clean" / STATE_DIR
+    pages = sum(-(-p.stat().st_size // PAGE) * PAGE for p in [own / "state.json", *own.glob("drafts/*")])
+    site = (own / "site.sqlite").stat().st_size
+    out = tmp_path / "out"
+    mount(out / STATE_DIR, (pages + site * 3 // 4) // 1024)  # the drafts fit, the site data does not
+    result, _ = build(src, out)
+    assert result.exit_code == 1, result.output
+    assert _one_disk_full_line(result.stderr, out) == out / STATE_DIR / "site.sqlite"
+    assert_complete(out)
+    assert not (out / STATE_DIR / "site.sqlite-journal").exists() or \
+        (out / STATE_DIR / "site.sqlite-journal").stat().st_size == 0
+    remount(out / STATE_DIR, 8192)
+    result, _ = build(src, out)
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == clean
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tei", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("command", ["convert", "render", "export bagit", "export csv"])
+def test_the_other_writing_commands_on_a_real_full_disk(tmp_path, small_disk, command):
+    """Each writes over its earlier outputs on a file system that is full but for one page: one clear error naming
+    the file (or the export folder), exit 1, every file the old version or the new, the inputs untouched, no
+    temporary file left; a folder export is the old folder, whole."""
+    src, tei = tmp_path / "src", tmp_path / "tei"
+    make_corpus(src, 4)
+    assert _run("convert", str(src), "-o", str(tei), *RULES).returncode == 0
+    disk = mount_point = small_disk[0](tmp_path / "disk", 2048)
+    target = disk / "out"
+    inputs = src if command == "convert" else tei
+
+    def run(into: Path) -> subprocess.CompletedProcess:
+        words = command.split()
+        return _run(*words, str(inputs), "-o", str(into), *(RULES if command == "convert" else ()))
+
+    first = run(target)
+    assert first.returncode == 0, first.stderr
+    old = tree(target)
+    for path in sorted(inputs.glob("*.*")):  # new inputs: new outputs
+        path.write_text(path.read_text(encoding="utf-8").replace("Stalin", "Stalin (ornithopter)"), encoding="utf-8")
+    assert run(tmp_path / "new").returncode == 0
+    new = tree(tmp_path / "new")
+    before = tree(inputs)
+    _fill(mount_point)
+
+    done = run(target)
+    assert done.returncode == 1, done.stdout + done.stderr
+    named = _one_disk_full_line(done.stderr, disk)
+    assert tree(inputs) == before, "the inputs changed"
+    assert _left_over(disk) == []
+    after = tree(target)
+    if command.startswith("export"):
+        assert named == target and after == old, "a folder export on a full disk is not the old folder, whole"
+    else:
+        assert named.parent == target and named.name in new
+        assert set(old) <= set(after)
+        assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
+        assert_complete(target) if command == "render" else [etree.parse(str(p)) for p in target.glob("*.xml")]
+
+
+OTHER_KILLS = 10 if os.environ.get("TEI_FUZZ_LONG") == "1" else 2
+
+
+@pytest.mark.parametrize("command", ["convert", "render", "export bagit", "export csv"])
+def test_the_other_writing_commands_killed_at_random_moments(tmp_path, command):
+    """tei convert, render and export, each writing over its earlier outputs, SIGKILLed at random moments: every
+    published file is then the old version or the new one, whole, none is gone, and the inputs are untouched;
+    a folder export is the old folder or the new one, whole."""
+    src, tei = tmp_path / "src", tmp_path / "tei"
+    make_corpus(src, 12)
+    assert _run("convert", str(src), "-o", str(tei), *RULES).returncode == 0
+    inputs = src if command == "convert" else tei
+    words = [*command.split(), str(inputs), "-o"]
+    extra = list(RULES) if command == "convert" else []
+    assert _run(*words, str(tmp_path / "old"), *extra).returncode == 0
+    old = tree(tmp_path / "old")
+    for path in sorted(inputs.glob("*.*")):  # new inputs: new outputs
+        path.write_text(path.read_text(encoding="utf-8").replace("Stalin", "Stalin (ornithopter)"), encoding="utf-8")
+    started = time.perf_counter()
+    assert _run(*words, str(tmp_path / "new"), *extra).returncode == 0
+    seconds = time.perf_counter() - started
+    new = tree(tmp_path / "new")
+    before = tree(inputs)
+
+    def published(folder: Path) -> dict[str, str]:
+        return {name: digest for name, digest in tree(folder).items() if not Path(name).name.startswith(".")}
+
+    for seed in range(OTHER_KILLS):
+        target = tmp_path / f"killed{seed}"
+        shutil.copytree(tmp_path / "old", target)
+        delay = seconds * random.Random(seed).uniform(0.3, 1.0)
+        process = subprocess.Popen([sys.executable, "-m", "tei", *words, str(target), *extra], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        after = published(target)
+        print(f"{command}, killed after {delay:.2f} s of {seconds:.2f}: {sum(after[n] == new.get(n) for n in after)} "
+              f"of {len(after)} files new; left behind: {sorted(str(p.name) for p in tmp_path.glob('.*'))} "
+              f"{[n for n in tree(target) if Path(n).name.startswith('.')]}")
+        assert tree(inputs) == before, "the inputs changed"
+        if command.startswith("export"):
+            assert after in (published(tmp_path / "old"), published(tmp_path / "new")), \
+                "the export folder is neither the old one nor the new one"
+        else:
+            assert set(old) <= set(after), "a file written before is gone"
+            assert [name for name in after if after[name] not in (old.get(name), new.get(name))] == []
+
+
+def test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest(tmp_path):
+    """Ctrl-C once some document pages are written: the next build writes the pages that were not (a page is
+    recorded as made only once it is written), and the edition is whole."""
+    n = 60
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_corpus(src, n)
+    process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "1", *RULES],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: len(list((out / "html").glob("doc*.html"))) >= 10, "10 pages")
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        _end_group(process.pid)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr
+    kept = {p.name: p.stat().st_ino for p in (out / "html").glob("doc*.html")}
+    assert len(kept) < n, "the build had written every page before it was interrupted: nothing to test"
+
+    result, report = build(src, out)
+    assert result.exit_code == 0, result.output
+    pages = sorted(p.name for p in (out / "html").glob("doc*.html"))
+    assert pages == [f"doc{i:03d}.html" for i in range(n)], f"{n - len(pages)} pages are missing"
+    assert_complete(out)
+    assert (report["converted"], report["validated"]) == (0, 0)
+    rewritten_pages = [name for name in pages if kept.get(name) != (out / "html" / name).stat().st_ino]
+    assert report["rendered"] == len(rewritten_pages) < n
+    order = index_order(out)
+    assert len(order) == n and neighbours(out) == {
+        page: (order[i - 1] if i else None, order[i + 1] if i + 1 < n else None) for i, page in enumerate(order)}
+
+
+def test_ctrl_c_as_the_workers_start_is_one_line(corpus40, tmp_path):
+    """Ctrl-C reaches the workers too (the whole process group), within moments of their start, before they have
+    set themselves up, or while the build is handing them their start: still one line, no traceback from any
+    process (a worker's KeyboardInterrupt, the pool's thread), none left, exit 130. Five tries, each a little
+    later."""
+    src, _, _ = corpus40
+    for attempt, delay in enumerate((0, 0.01, 0.02, 0.03, 0.05)):
+        out = tmp_path / f"out{attempt}"
+        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "2", *RULES],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                   start_new_session=True)
+        try:
+            _interrupt_when(process, lambda: _workers(process.pid) and time.sleep(delay) is None, "worker")
+            _, stderr = process.communicate(timeout=30)
+            time.sleep(0.3)
+        finally:
+            left = _end_group(process.pid)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
+        assert stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr, stderr
+        assert left == []

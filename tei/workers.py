@@ -1,0 +1,115 @@
+"""The processes `tei validate` and `tei build` spread their work over: started clean.
+
+Worker processes are spawned, not forked (Saxon's runtime must not be inherited half-started). A spawned
+worker is a new interpreter, `python -c "from multiprocessing.spawn import ..."`, and `-c` puts the current
+folder first on its import path, so a `select.py` or `json.py` in the folder the command was run from
+would be imported, and run, in place of the standard library's; then the worker takes the parent's
+sys.path, which under `python -m tei` holds the current folder too. So each worker is started with
+PYTHONSAFEPATH=1 (Python 3.11's -P: no current folder) and given the parent's path without the current
+folder. The toolkit itself is found where it is installed, or, run from a source checkout that is the current
+folder, in that folder put last, after the standard library and the installed packages, which it cannot shadow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from multiprocessing import resource_tracker
+from multiprocessing.context import SpawnContext, SpawnProcess
+
+_TOOLKIT_HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder holding tei/
+_starting = threading.Lock()  # the environment and sys.path are changed for the moment a worker starts
+
+
+def _is_current_folder(entry: str) -> bool:
+    try:
+        return entry == "" or os.path.samefile(entry, os.getcwd())
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _clean_import_path():
+    with _starting:
+        saved_path, saved_flag = sys.path[:], os.environ.get("PYTHONSAFEPATH")
+        sys.path[:] = [entry for entry in sys.path if not _is_current_folder(entry)] + [_TOOLKIT_HOME]
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            yield
+        finally:
+            sys.path[:] = saved_path
+            if saved_flag is None:
+                del os.environ["PYTHONSAFEPATH"]
+            else:
+                os.environ["PYTHONSAFEPATH"] = saved_flag
+
+
+@contextlib.contextmanager
+def _interrupts_deferred(wanted: bool):
+    """For the moment a worker starts: SIGINT blocked in this thread, so that the worker inherits it blocked
+    across exec and never sees it; and a Ctrl-C that comes meanwhile is held, and raised here once the worker
+    has started, so that the parent never stops half-way through handing a worker its start (the worker would
+    print a traceback) and knows every worker it has to stop."""
+    if not wanted:
+        yield
+        return
+    held: list[int] = []
+    main = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
+    handler = signal.signal(signal.SIGINT, lambda number, frame: held.append(number)) if main else None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending for this thread is held now
+        if main:
+            signal.signal(signal.SIGINT, handler)
+            if held:
+                signal.raise_signal(signal.SIGINT)
+
+
+class _CleanProcess(SpawnProcess):
+    ignore_interrupts = False
+
+    def start(self):
+        with _interrupts_deferred(self.ignore_interrupts):
+            super().start()
+
+    @staticmethod
+    def _Popen(process_obj):
+        with _clean_import_path():  # the command line, the environment and the path handed over are made here
+            return SpawnProcess._Popen(process_obj)
+
+
+class _CleanContext(SpawnContext):
+    def __init__(self, ignore_interrupts: bool):
+        super().__init__()
+        self.ignore_interrupts = ignore_interrupts
+        self.processes: list[_CleanProcess] = []  # every worker made, for stop_workers
+
+    def Process(self, *args, **kwargs):  # noqa: N802 (multiprocessing's name)
+        process = _CleanProcess(*args, **kwargs)
+        process.ignore_interrupts = self.ignore_interrupts
+        self.processes.append(process)
+        return process
+
+    def stop_workers(self) -> None:
+        """Stop every worker started in this context now (SIGTERM), and wait for them: ProcessPoolExecutor has no
+        way to before Python 3.14, and does not know a worker whose start an interruption followed."""
+        started = [process for process in self.processes if process.pid is not None]
+        for process in started:
+            if process.is_alive():
+                process.terminate()
+        for process in started:
+            process.join(5)
+
+
+def worker_context(ignore_interrupts: bool = False) -> SpawnContext:
+    """The multiprocessing context for a ProcessPoolExecutor: spawned workers that import nothing from the
+    current folder. ignore_interrupts: the workers ignore Ctrl-C (which a terminal sends to the whole process
+    group) from the moment they start, for a parent that stops them itself (tei build)."""
+    with _clean_import_path():  # the pool's queues start multiprocessing's resource tracker, a process too
+        resource_tracker.ensure_running()
+    return _CleanContext(ignore_interrupts)
