@@ -193,13 +193,15 @@ def _word_before(text: str, start: int, openings: list[int]) -> tuple[int, int] 
         opening = openings[before - 1] if before else -1
         if opening >= 0 and end - opening > 2:
             return opening + 1, end - 1
-    match = _WORD.search(text, max(0, end - LOOKBEHIND), end)
+    # the word holds no white space: the search starts where the text before `end` last has some
+    match = _WORD.search(text, _word_start(text, end, max(0, end - LOOKBEHIND)), end)
     return (match.start(1), match.end(1)) if match else None
 
 
-def _word_start(text: str, end: int) -> int:
-    """Where the run of characters other than white space that ends at `end` starts."""
-    while end > 0 and not text[end - 1].isspace():
+def _word_start(text: str, end: int, stop: int = 0) -> int:
+    """Where the run of characters other than white space that ends at `end` starts (at `stop` at the
+    earliest)."""
+    while end > stop and not text[end - 1].isspace():
         end -= 1
     return end
 
@@ -258,4 +260,11 @@ def quote_spans(text: str, conv: Conventions) -> list[Span]:
         return []
     opening, closing = (re.escape(w) for w in conv.quote)
     pattern = re.compile(rf"\b{opening}\s+(.+?)\s+{closing}\b", re.IGNORECASE | re.DOTALL)
-    return [Span(m.start(1), m.end(1), "q", (), (), 5, "quotation") for m in pattern.finditer(text)]
+    # no quotation ends after the last closing word: an opening word after it would be read to the end of
+    # the text, once for each such word
+    last = None
+    for last in re.finditer(rf"\s{closing}\b", text, re.IGNORECASE):
+        pass
+    if last is None:
+        return []
+    return [Span(m.start(1), m.end(1), "q", (), (), 5, "quotation") for m in pattern.finditer(text, 0, last.end())]
