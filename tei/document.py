@@ -100,10 +100,7 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         # a mark the weaver widened to a whole name (`Port Arthur [Lüshun]`, `Chiang Kai-shek's [?]`) is
         # reviewed as woven
         choices = {s.end: s for s in woven if s.tag == "choice"}
-        word_marks = RangeIndex(s.start for s in woven)
-        for order, s in enumerate(woven):
-            if is_word_mark(s):
-                word_marks.add(s.start, s.end, (order, s))
+        word_marks = RangeIndex.of((s.start, s.end, (order, s)) for order, s in enumerate(woven) if is_word_mark(s))
         for d in decisions:
             if d.decision.startswith("choice"):
                 widened = choices.get(d.offset + len(d.source))

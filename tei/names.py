@@ -160,9 +160,7 @@ class RoleReader:
                  if not f.is_role and authority.entities[f.target].kind == "person"]
         unknown = []
         for text, found in found_in:
-            names = RangeIndex(f.start for f in found)
-            for f in found:
-                names.add(f.start, f.end, f)
+            names = RangeIndex.of((f.start, f.end, f) for f in found)
             unknown += [" ".join(text[start:end].split()) for start, end, _ in title_candidates(text)
                         if not any(names.overlapping(start, end))]
         for phrase in {r.phrase.casefold(): r.phrase for r in authority.roles}.values():

@@ -66,6 +66,15 @@ class RangeIndex:
         self._max_end = [-1] * (2 * self._size)
         self._items: dict[int, list[tuple[int, Any]]] = {}
 
+    @classmethod
+    def of(cls, entries: Iterable[tuple[int, int, Any]]) -> RangeIndex:
+        """An index holding each (start, end, item) of `entries`."""
+        entries = list(entries)
+        index = cls(start for start, _, _ in entries)
+        for start, end, item in entries:
+            index.add(start, end, item)
+        return index
+
     def add(self, start: int, end: int, item: Any) -> None:
         """Store `item` at [start, end); `start` must be one of the starts the index was made for."""
         leaf = self._leaf[start]

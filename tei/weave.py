@@ -46,26 +46,17 @@ def _widen_names(spans: list[Span], text: str) -> list[Span]:
         if span.tag in NAME_TAGS:
             names_by_end.setdefault(span.end, []).append(span)
     spans = [_choice_from_name(s, names_by_end) if s.tag == "choice" else s for s in spans]
-    names = _index(s for s in spans if s.tag in NAME_TAGS)
+    names = RangeIndex.of((s.start, s.end, s) for s in spans if s.tag in NAME_TAGS)
     spans = [_word_mark_over_name(s, names) if is_word_mark(s) else s for s in spans]
     marks = list(enumerate(s for s in spans if s.tag in ("choice", "supplied")))
     choices: dict[tuple[int, int], list[tuple[int, Span]]] = {}
     for i, mark in marks:
         if mark.tag == "choice":
             choices.setdefault((mark.parts[0].start, mark.parts[0].end), []).append((i, mark))
-    completions = _index((i, m) for i, m in marks if m.tag == "supplied" and m.rule == "completed-name")
+    completions = RangeIndex.of((m.start, m.end, (i, m)) for i, m in marks
+                                if m.tag == "supplied" and m.rule == "completed-name")
     widened = [_widen_name(s, choices, completions, text) if s.tag in NAME_TAGS else s for s in spans]
     return _without_repeats(widened)
-
-
-def _index(items) -> RangeIndex:
-    """A RangeIndex of spans, or of (i, span) pairs."""
-    items = list(items)
-    index = RangeIndex((item[1] if isinstance(item, tuple) else item).start for item in items)
-    for item in items:
-        span = item[1] if isinstance(item, tuple) else item
-        index.add(span.start, span.end, item)
-    return index
 
 
 def _widen_name(span: Span, choices: dict[tuple[int, int], list[tuple[int, Span]]], completions: RangeIndex,
