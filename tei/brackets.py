@@ -14,18 +14,24 @@ from being read. A bracket wrapped over a line end (`[2 words\nillegible]`,
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from tei.datafiles import group_words, load_toml
 from tei.resources import converters_dir
-from tei.spans import DELIMITERS, Part, Span
+from tei.spans import DELIMITERS, Part, Span, end_of_words
 
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "half a": 0.5, "half an": 0.5, "½": 0.5}
 _UNITS = {"word": "words", "line": "lines", "letter": "letters", "character": "characters", "page": "pages",
           "group": "words", "paragraph": "paragraphs", "sentence": "sentences"}
+# How far before a bracket the word it follows is looked for: a pattern searched on all the text before each
+# bracket would read the text once per bracket. A word or a name is far shorter.
+LOOKBEHIND = 200
+_OPENING_QUOTES = re.compile('["“]')
+_WORD = re.compile(r"([\w’'-]+(?:\.(?=\w))?[\w’'-]*)[^\w\s]*$")
 
 
 @dataclass(frozen=True)
@@ -113,12 +119,13 @@ def bracket_spans(text: str, conv: Conventions, context: str | None = None) -> t
     """Spans for the bracketed marks in `text`, and the decisions an editor may review."""
     spans: list[Span] = []
     decisions: list[Decision] = []
+    openings = [m.start() for m in _OPENING_QUOTES.finditer(text)]
     for start, end, problem in _brackets(text, conv.open, conv.close):
         source = text[start:end]
         if problem:
             decisions.append(Decision(start, _stray(text, start, end, conv), "kept as text", problem, "warning"))
             continue
-        found = _classify(text, start, end, conv, context)
+        found = _classify(text, start, end, conv, context, openings)
         if isinstance(found, str):
             decisions.append(Decision(start, source, "kept as text", found, "warning"))
             continue
@@ -167,8 +174,13 @@ def _stray(text: str, start: int, end: int, conv: Conventions) -> str:
     next bracket on its line (the pairs after an unclosed bracket are read on their own)."""
     if end - start > 1 or text[start] != conv.open:
         return text[start:end]
-    rest = re.match(rf"[^{re.escape(conv.open + conv.close)}\n]*", text[end:]).group()
+    rest = _line_rest(conv.open + conv.close).match(text, end).group()
     return (text[start] + rest).rstrip()
+
+
+@cache
+def _line_rest(brackets: str) -> re.Pattern:
+    return re.compile(rf"[^{re.escape(brackets)}\n]*")
 
 
 def _extent(groups: dict) -> list[tuple[str, str]]:
@@ -191,15 +203,26 @@ def _quantity(groups: dict) -> list[tuple[str, str]]:
     return [("quantity", f"{value:g}"), ("unit", _unit(groups["unit"]))]
 
 
-def _word_before(text: str, start: int) -> tuple[int, int] | None:
-    """The word (or the "quoted phrase") that a marker at `start` follows."""
-    before = text[:start].rstrip()
-    if before.endswith(('"', "”")):
-        opening = max(before.rfind('"', 0, len(before) - 1), before.rfind("“", 0, len(before) - 1))
-        if opening >= 0 and len(before) - opening > 2:
-            return opening + 1, len(before) - 1
-    match = re.search(r"([\w’'-]+(?:\.(?=\w))?[\w’'-]*)[^\w\s]*$", before)
+def _word_before(text: str, start: int, openings: list[int]) -> tuple[int, int] | None:
+    """The word (or the "quoted phrase") that a marker at `start` follows; `openings`: where the text has
+    an opening quotation mark, in order."""
+    end = end_of_words(text, start)
+    if end and text[end - 1] in '"”':
+        before = bisect_left(openings, end - 1)  # the last opening mark before the closing one
+        opening = openings[before - 1] if before else -1
+        if opening >= 0 and end - opening > 2:
+            return opening + 1, end - 1
+    # the word holds no white space: the search starts where the text before `end` last has some
+    match = _WORD.search(text, _word_start(text, end, max(0, end - LOOKBEHIND)), end)
     return (match.start(1), match.end(1)) if match else None
+
+
+def _word_start(text: str, end: int, stop: int = 0) -> int:
+    """Where the run of characters other than white space that ends at `end` starts (at `stop` at the
+    earliest)."""
+    while end > stop and not text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _one_line(inner: str) -> str:
@@ -208,17 +231,18 @@ def _one_line(inner: str) -> str:
     return " ".join(re.sub(r"(?<=\w)-[ \t]*\n\s*(?=\w)", "", inner).split())
 
 
-def _classify(text: str, start: int, end: int, conv: Conventions, context: str | None):
+def _classify(text: str, start: int, end: int, conv: Conventions, context: str | None, openings: list[int]):
     """(mark, spans) for the first convention that applies, or a reason it is kept as text."""
     inner = _one_line(text[start + 1:end - 1])
-    before = text[:start]
+    words_end = end_of_words(text, start)  # the text before the bracket ends here, less white space
     rend = ("rend", conv.rend)
     content = Part(start + 1, end - 1)
     for mark in conv.marks:
         match = mark.pattern.match(inner)
         if not match or (mark.context and mark.context != context):
             continue
-        if mark.after is not None and not (before[-1:].isspace() and mark.after.search(before.rstrip())):
+        if mark.after is not None and not (start and text[start - 1].isspace() and
+                                           mark.after.search(text, max(0, words_end - LOOKBEHIND), words_end)):
             continue
         if mark.encode == "gap":
             attrs = (("reason", mark.reason or "illegible"), *_extent(match.groupdict()), rend)
@@ -231,7 +255,7 @@ def _classify(text: str, start: int, end: int, conv: Conventions, context: str |
             return mark, [Span(start, end, "unclear", (("cert", "low"), rend), (content,), 30, mark.name),
                           Span(query, query + 1, "metamark", (("function", "query"),), (), 30, mark.name)]
         if mark.encode in ("sic", "unclear-word"):
-            word = _word_before(text, start)
+            word = _word_before(text, start, openings)
             if word is None:
                 return f"{text[start:end]!r} follows no word it could mark; kept as text"
             tag = "sic" if mark.encode == "sic" else "unclear"
@@ -239,10 +263,9 @@ def _classify(text: str, start: int, end: int, conv: Conventions, context: str |
             return mark, [Span(word[0], word[1], tag, (), (), 20, mark.name),
                           Span(start, end, "metamark", (("function", function),), (), 30, mark.name)]
         if mark.encode == "choice":
-            word = re.search(r"\S+$", before.rstrip())
-            return mark, [Span(word.start(), end, "choice", (rend,),
-                               (Part(word.start(), word.end(), "orig"), Part(start + 1, end - 1, "reg")), 20,
-                               mark.name)]
+            word = _word_start(text, words_end)
+            return mark, [Span(word, end, "choice", (rend,),
+                               (Part(word, words_end, "orig"), Part(start + 1, end - 1, "reg")), 20, mark.name)]
         if mark.encode == "supplied":
             return mark, [Span(start, end, "supplied", (("reason", mark.reason or "omitted"), rend), (content,), 30,
                                mark.name)]
@@ -256,4 +279,11 @@ def quote_spans(text: str, conv: Conventions) -> list[Span]:
         return []
     opening, closing = (re.escape(w) for w in conv.quote)
     pattern = re.compile(rf"\b{opening}\s+(.+?)\s+{closing}\b", re.IGNORECASE | re.DOTALL)
-    return [Span(m.start(1), m.end(1), "q", (), (), 5, "quotation") for m in pattern.finditer(text)]
+    # no quotation ends after the last closing word: an opening word after it would be read to the end of
+    # the text, once for each such word
+    last = None
+    for last in re.finditer(rf"\s{closing}\b", text, re.IGNORECASE):
+        pass
+    if last is None:
+        return []
+    return [Span(m.start(1), m.end(1), "q", (), (), 5, "quotation") for m in pattern.finditer(text, 0, last.end())]

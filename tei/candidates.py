@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from tei.resources import converters_dir
-from tei.spans import Span
+from tei.spans import RangeIndex, Span
 
 CANDIDATE_PRIORITY = 30
 RECOGNISERS = ("auto", "rules", "spacy", "none")
@@ -140,6 +140,35 @@ def surnames(texts: list[str]) -> frozenset[str]:
     return frozenset(text[start:end].split()[-1] for text in texts for start, end, _ in title_candidates(text))
 
 
+_NAME_GOES_ON = re.compile(r"[\w’']")
+
+
+@lru_cache(maxsize=8)  # one document's surnames are looked for in each of its blocks
+def _word_starts(words: frozenset[str]) -> tuple[re.Pattern, tuple[int, ...]]:
+    """Where one of `words` may start (after no letter or full stop, at one of their first letters), and
+    their lengths, longest first."""
+    firsts = "".join(sorted({re.escape(w[0]) for w in words}))
+    return re.compile(rf"(?<![\w.])[{firsts}]"), tuple(sorted({len(w) for w in words}, reverse=True))
+
+
+def _words_of(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each of `words` standing as a word of its own, left to right, the longest where
+    several start at one place: what one pattern `word1|word2|…` would find, without trying every word
+    at every place (a set lookup for each length instead)."""
+    starts, lengths = _word_starts(words)
+    found, after = [], 0
+    for match in starts.finditer(text):
+        start = match.start()
+        if start < after:
+            continue
+        end = next((start + n for n in lengths if start + n <= len(text) and text[start:start + n] in words
+                    and not _NAME_GOES_ON.match(text, start + n)), None)
+        if end is not None:
+            found.append((start, end))
+            after = end
+    return found
+
+
 def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "auto",
                     also: frozenset[str] = frozenset()) -> list[Span]:
     """Candidates in `text` that overlap no name already known (`known`: ranges found in the authority);
@@ -150,9 +179,7 @@ def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "
         return []
     found = list(title_candidates(text))
     if also:
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in sorted(also, key=len, reverse=True))
-                             + r")(?![\w’'])")
-        found += [(m.start(), m.end(), "persName") for m in pattern.finditer(text)]
+        found += [(start, end, "persName") for start, end in _words_of(text, also)]
     source = {(s, e): "title" for s, e, _ in found}
     if uses_spacy(recogniser):
         if not spacy_available():
@@ -160,12 +187,14 @@ def candidate_spans(text: str, known: list[tuple[int, int]], recogniser: str = "
         statistical = recogniser_candidates(text)
         found += statistical
         source.update({(s, e): "spaCy" for s, e, _ in statistical if (s, e) not in source})
-    taken = list(known)
+    taken = RangeIndex([s for s, _ in known] + [s for s, _, _ in found])
+    for s, e in known:
+        taken.add(s, e, (s, e))
     spans = []
     for start, end, tag in found:  # title rule first: it knows where a title ends a name
-        if any(start < e and s < end for s, e in taken):
+        if any(taken.overlapping(start, end)):
             continue
-        taken.append((start, end))
+        taken.add(start, end, (start, end))
         spans.append(Span(start, end, tag, (("cert", "low"),), priority=CANDIDATE_PRIORITY,
                           rule="candidate-" + source[(start, end)].lower()))
     return spans

@@ -13,10 +13,12 @@ from tei.authority import Authority
 from tei.brackets import bracket_spans, conventions, describe, load_conventions, quote_spans
 from tei.dates import date_spans, parse_date
 from tei.errors import ReviewItem
+from tei.files import Lines
 from tei.header import E, Correspondence, HeaderFacts, build_header, one_line, text_language
 from tei.layout import Profile, detect, profiles, read_layout
 from tei.candidates import candidate_spans, recogniser_tool, surnames, uses_spacy
 from tei.names import RoleReader, gazetteer, name_spans
+from tei.spans import RangeIndex
 from tei.structure import Part, cable_rules, classify
 from tei.weave import NAME_TAGS, is_word_mark, weave
 
@@ -69,10 +71,12 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
     titled_surnames = surnames([part.block.text for part in parts]) if recogniser != "none" else frozenset()
 
     def annotate(element: etree._Element, block_text: str, line: int, context: str) -> None:
-        def line_of(offset: int) -> int:
-            return line + block_text.count("\n", 0, offset)
-
         block_text = block_text.strip()
+        lines = Lines(block_text)
+
+        def line_of(offset: int) -> int:
+            return line + lines.line(offset) - 1
+
         spans, decisions = bracket_spans(block_text, conv, context)
         found = gazetteer(authority).find(block_text)
         names = name_spans(block_text, authority, roles, found)
@@ -96,12 +100,13 @@ def convert_text(text: str, path: Path | str, authority: Authority, layout: str 
         # a mark the weaver widened to a whole name (`Port Arthur [Lüshun]`, `Chiang Kai-shek's [?]`) is
         # reviewed as woven
         choices = {s.end: s for s in woven if s.tag == "choice"}
+        word_marks = RangeIndex.of((s.start, s.end, (order, s)) for order, s in enumerate(woven) if is_word_mark(s))
         for d in decisions:
             if d.decision.startswith("choice"):
                 widened = choices.get(d.offset + len(d.source))
-            else:
-                widened = next((s for s in woven if s.rule == d.rule and is_word_mark(s)
-                                and s.start < d.offset < s.end), None)
+            else:  # the first in woven order
+                widened = min(((order, s) for order, s in word_marks.overlapping(d.offset, d.offset + 1)
+                               if s.rule == d.rule and s.start < d.offset < s.end), default=(0, None))[1]
             source, decision = (block_text[widened.start:d.offset + len(d.source)], describe(block_text, [widened])) \
                 if widened else (d.source, d.decision)
             review.append(ReviewItem(str(path), line_of(d.offset), source, decision, d.why, d.level))

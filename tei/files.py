@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import tempfile
+from bisect import bisect_right
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -25,9 +26,23 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+    return Lines(text).line_and_column(offset)
+
+
+class Lines:
+    """The line starts of a text, found once: the line of each of many offsets then costs O(log n), not a
+    count of the newlines before it."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        """1-based line of a character offset."""
+        return bisect_right(self.starts, offset)
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        line = self.line(offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024  # the most any input is read (validate's --max-size default)

@@ -203,13 +203,13 @@ def read_layout(text: str, path: Path | str, profile: Profile) -> Layout:
 def _match_leading_lines(block: Block, pattern: re.Pattern) -> tuple[Block, Block | None] | None:
     """Match `pattern` against the block, or else against its first lines (a date line
     directly above a title, with no blank line between): the value and what is left."""
-    lines = block.text.split("\n")
-    for count in range(len(lines), 0, -1):
-        head = "\n".join(lines[:count])
-        match = pattern.fullmatch(head)
+    ends = [m.start() for m in re.finditer("\n", block.text)] + [len(block.text)]
+    for count in range(len(ends), 0, -1):
+        match = pattern.fullmatch(block.text, 0, ends[count - 1])  # the first lines, without copying them
         if match:
-            if count == len(lines):
+            if count == len(ends):
                 return _group_block(block, match), None
+            head = block.text[:ends[count - 1]]
             cut = len(head) + 1
             rest = Block(block.text[cut:], block.offset + cut, block.line + count)
             return _group_block(Block(head, block.offset, block.line), match), rest

@@ -21,7 +21,7 @@ from functools import cache
 
 from tei.authority import Authority
 from tei.candidates import name_rules, title_candidates
-from tei.spans import Span
+from tei.spans import RangeIndex, Span
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]", re.UNICODE)
 NAME_PRIORITY = 40
@@ -153,22 +153,20 @@ class RoleReader:
         self.titled: dict[str, set[str]] = {}  # casefolded title -> people named with it
         self.decided: dict[str, tuple[str | None, str, bool]] = {}  # phrase -> (id, why, by the text itself)
         found_in = [(text, gazetteer(authority).find(text)) for text in texts]
+        # the people the authority knows, as written with what comes before them (`Generalissimo Stalin`), and
+        # the titled names it lacks (`President Quirino`) where no name it knows is
+        known = [(" ".join(text[_person_start(text, f.start):f.end].split()).casefold(), f.target)
+                 for text, found in found_in for f in found
+                 if not f.is_role and authority.entities[f.target].kind == "person"]
+        unknown = []
+        for text, found in found_in:
+            names = RangeIndex.of((f.start, f.end, f) for f in found)
+            unknown += [" ".join(text[start:end].split()) for start, end, _ in title_candidates(text)
+                        if not any(names.overlapping(start, end))]
         for phrase in {r.phrase.casefold(): r.phrase for r in authority.roles}.values():
-            title = _title_of(phrase)
-            people = set()
-            for text, found in found_in:
-                for f in found:
-                    if f.is_role or authority.entities[f.target].kind != "person":
-                        continue
-                    written = " ".join(text[_person_start(text, f.start):f.end].split())
-                    if written.casefold().startswith(title + " "):
-                        people.add(f.target)
-            for text, found in found_in:  # a titled name the authority lacks (`President Quirino`) counts too
-                for start, end, _ in title_candidates(text):
-                    written = " ".join(text[start:end].split())
-                    if written.casefold().startswith(title + " ") and \
-                            not any(start < f.end and f.start < end for f in found):
-                        people.add("?" + written)
+            title = _title_of(phrase) + " "
+            people = {target for written, target in known if written.startswith(title)}
+            people |= {"?" + written for written in unknown if written.casefold().startswith(title)}
             self.titled[phrase.casefold()] = people
 
     def holder(self, phrase: str) -> tuple[str | None, str]:

@@ -72,13 +72,16 @@ def classify(blocks: list[Block], heading: str = "capitals") -> list[Part]:
     """Label each body block with its part of a cable (or `p`)."""
     rules = cable_rules()
     parts: list[Part] = []
-    rest = list(blocks)
-    if rest and _is_heading(rest, heading, rules):
-        parts.append(Part("head", rest.pop(0)))
-    while rest and (kind := _kind(rest[0], rules.front)):
-        parts.append(Part(kind, rest.pop(0)))
+    first, last = 0, len(blocks)  # the blocks not yet labelled (indexes: popping from a list's front is slow)
+    if blocks and _is_heading(blocks, heading, rules):
+        parts.append(Part("head", blocks[0]))
+        first = 1
+    while first < last and (kind := _kind(blocks[first], rules.front)):
+        parts.append(Part(kind, blocks[first]))
+        first += 1
     closing = []
-    while len(rest) > 1 and (kind := _kind(rest[-1], rules.back)):
-        closing.insert(0, Part(kind, rest.pop()))
-    parts.extend(Part("p", block) for block in rest)
-    return parts + closing
+    while last - first > 1 and (kind := _kind(blocks[last - 1], rules.back)):
+        closing.append(Part(kind, blocks[last - 1]))
+        last -= 1
+    parts.extend(Part("p", block) for block in blocks[first:last])
+    return parts + closing[::-1]
