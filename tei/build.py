@@ -31,7 +31,6 @@ import shutil
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 
@@ -291,24 +290,12 @@ def _write_entity(named) -> None:
     write_entity_pages(_renderer(), _worker["site"], settings.html_dir, [named])
 
 
-def _map_chunk(function, chunk: list) -> list:
-    return [function(item) for item in chunk]
-
-
-def _chunk_results(futures: list):
-    """Each chunk's results in order, each chunk let go once its results are given."""
-    futures.reverse()
-    while futures:
-        yield from futures.pop().result()
-
-
 class _Runner:
     """Maps a worker function over items: in this process for one job, else in a pool of processes."""
 
     def __init__(self, settings: BuildSettings):
         self.settings = settings
-        self.pool: ProcessPoolExecutor | None = None
-        self.context = None  # the pool's (tei.workers)
+        self.pool = None  # a tei.workers.WorkerPool, started when a stage has enough items
 
     def map(self, function, items: list):
         """The results in the items' order, as they come (the caller never holds them all at once)."""
@@ -319,31 +306,16 @@ class _Runner:
                 _start(self.settings)
             return map(function, items)
         if self.pool is None:
-            from tei.workers import worker_context
+            from tei.workers import WorkerPool
 
-            # Ctrl-C reaches the whole process group: the workers ignore it, and the build stops them (close)
-            self.context = worker_context(ignore_interrupts=True)
-            self.pool = ProcessPoolExecutor(self.settings.jobs, mp_context=self.context,
-                                            initializer=_start, initargs=(self.settings, os.getpid()))
-        size = max(1, min(32, len(items) // (self.settings.jobs * 4)))
-        # Executor.map, except that a build that stops does not cancel what is queued: Python 3.11's pool fails
-        # on a cancelled task when the build then stops its workers (InvalidStateError in its thread)
-        futures = [self.pool.submit(_map_chunk, function, items[i:i + size]) for i in range(0, len(items), size)]
-        return _chunk_results(futures)
+            self.pool = WorkerPool(self.settings.jobs, _start, (self.settings, os.getpid()))
+        return self.pool.map(function, items, max(1, min(32, len(items) // (self.settings.jobs * 4))))
 
     def close(self, interrupted: bool = False) -> None:
         """Stop the workers: once they have finished what they hold, or, when the build is interrupted, at once
         (what they were doing is redone by the next build)."""
-        if self.pool is None:
-            return
-        if not interrupted:
-            self.pool.shutdown(cancel_futures=True)
-            return
-        self.context.stop_workers()  # the pool sees them gone, fails what was queued, and its thread ends
-        try:
-            self.pool.shutdown()  # not cancel_futures: Python 3.11's pool thread then fails on the cancelled ones
-        except RuntimeError:  # "cannot join thread before it is started": interrupted as the pool started
-            self.pool.shutdown(wait=False)
+        if self.pool is not None:
+            self.pool.close(interrupted)
 
 
 # ---------------------------------------------------------------------------------------------- the build

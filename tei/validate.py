@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from lxml import etree
@@ -25,7 +24,7 @@ from tei.findings import Finding
 from tei.grammar import RelaxNGSchema
 from tei.resources import project_rules, project_schema
 from tei.schematron import SchematronSchema, embedded_schematron
-from tei.workers import worker_context
+from tei.workers import WorkerPool
 from tei.xmlread import parse_tei, parse_xml, too_large
 
 SCHEMA_SUFFIXES = (".rng", ".xsd", ".sch")
@@ -129,9 +128,9 @@ def _start_worker(schema_files: list[Path], embedded_rules: bool) -> None:
     _worker_checks = [c for p in schema_files for c in load_checks(p, embedded_rules)]
 
 
-def _work(job: tuple[list[Path], int, bool]) -> list[FileResult]:
-    paths, max_bytes, want_ids = job
-    return [_validate(p, _worker_checks, max_bytes, want_ids) for p in paths]
+def _validate_here(path: Path, max_bytes: int, want_ids: bool) -> FileResult:
+    """One file, with the checks this worker set up."""
+    return _validate(path, _worker_checks, max_bytes, want_ids)
 
 
 def validate_batch(paths: list[Path], schema_files: list[Path], jobs: int = 0, embedded_rules: bool = True,
@@ -144,13 +143,15 @@ def validate_batch(paths: list[Path], schema_files: list[Path], jobs: int = 0, e
         for path in paths:
             yield _validate(path, _worker_checks, max_bytes, want_ids)
         return
-    # Chunks big enough to amortise the hand-over, small enough to share the work evenly.
-    size = max(1, min(64, len(paths) // (jobs * 4)))
-    chunks = [(paths[i:i + size], max_bytes, want_ids) for i in range(0, len(paths), size)]
-    with ProcessPoolExecutor(jobs, mp_context=worker_context(), initializer=_start_worker,
-                             initargs=(schema_files, embedded_rules)) as pool:
-        for results in pool.map(_work, chunks):
-            yield from results
+    pool = WorkerPool(jobs, _start_worker, (schema_files, embedded_rules))
+    stopped = True  # until every result is given: Ctrl-C, or a caller that stops reading, stops the workers
+    try:
+        # Chunks big enough to amortise the hand-over, small enough to share the work evenly.
+        yield from pool.map(partial(_validate_here, max_bytes=max_bytes, want_ids=want_ids), paths,
+                            max(1, min(64, len(paths) // (jobs * 4))))
+        stopped = False
+    finally:
+        pool.close(interrupted=stopped)
 
 
 def id_collisions(results: Iterable[FileResult]) -> list[Finding]:

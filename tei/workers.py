@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import resource_tracker
 from multiprocessing.context import SpawnContext, SpawnProcess
 
@@ -113,3 +114,42 @@ def worker_context(ignore_interrupts: bool = False) -> SpawnContext:
     with _clean_import_path():  # the pool's queues start multiprocessing's resource tracker, a process too
         resource_tracker.ensure_running()
     return _CleanContext(ignore_interrupts)
+
+
+def _map_chunk(function, chunk: list) -> list:
+    return [function(item) for item in chunk]
+
+
+def _chunk_results(futures: list):
+    """Each chunk's results in order, each chunk let go once its results are given."""
+    futures.reverse()
+    while futures:
+        yield from futures.pop().result()
+
+
+class WorkerPool:
+    """A pool of clean workers (worker_context) that ignore Ctrl-C, which a terminal sends to the whole process
+    group: the parent stops them itself (close), so an interrupted command ends in one line, not a traceback
+    from each worker."""
+
+    def __init__(self, jobs: int, initializer, initargs: tuple):
+        self.context = worker_context(ignore_interrupts=True)
+        self.pool = ProcessPoolExecutor(jobs, mp_context=self.context, initializer=initializer, initargs=initargs)
+
+    def map(self, function, items: list, size: int):
+        """function(item) for each item, in order, as the results come, in chunks of `size`. Executor.map, except
+        that a command that stops does not cancel what is queued: Python 3.11's pool fails on a cancelled task
+        when its workers are then stopped (InvalidStateError in its thread)."""
+        futures = [self.pool.submit(_map_chunk, function, items[i:i + size]) for i in range(0, len(items), size)]
+        return _chunk_results(futures)
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers: once they have finished what they hold, or, when interrupted, at once."""
+        if not interrupted:
+            self.pool.shutdown(cancel_futures=True)
+            return
+        self.context.stop_workers()  # the pool sees them gone, fails what was queued, and its thread ends
+        try:
+            self.pool.shutdown()  # not cancel_futures: Python 3.11's pool thread then fails on the cancelled ones
+        except RuntimeError:  # "cannot join thread before it is started": interrupted as the pool started
+            self.pool.shutdown(wait=False)

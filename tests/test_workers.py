@@ -11,11 +11,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from test_build import RULES, make_corpus
+from conftest import ROOT
+from test_build import RULES, _end_group, _interrupt_when, _workers, make_corpus
 
 SHADOWS = ("select", "json", "types")  # select: multiprocessing's own start-up; json: the toolkit's
 
@@ -89,3 +91,40 @@ def test_a_source_checkout_run_from_its_folder_gives_its_workers_its_own_toolkit
     assert "80 of 80 file(s) valid" in done.stderr
     processes = set(loaded.read_text(encoding="utf-8").split())
     assert len(processes) == 3, f"the command and its two workers did not all take the checkout's toolkit: {processes}"
+
+
+def test_ctrl_c_during_validate_with_workers_is_one_line_and_leaves_no_worker(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while `tei validate -j 2` works
+    through 400 files: the workers ignore it and are stopped by the command, which says it stops in one line
+    and exits 130; no traceback from the command, a worker or the pool's thread; no process left."""
+    folder = tmp_path / "tei"
+    done = subprocess.run([sys.executable, "-m", "tei", "convert", *map(str, sorted(ROOT.glob("sources/*.txt"))),
+                           "-o", str(folder / "0"), *RULES], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for n in range(1, 200):
+        shutil.copytree(folder / "0", folder / str(n))
+    for attempt, delay in enumerate((0, 0.3, 1.0)):
+        process = subprocess.Popen([sys.executable, "-m", "tei", "validate", str(folder), "-j", "2"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                                   start_new_session=True)
+        try:
+            _interrupt_when(process, lambda: _workers(process.pid) and time.sleep(delay) is None, "worker")
+            _, stderr = process.communicate(timeout=60)
+            time.sleep(0.3)
+        finally:
+            left = _end_group(process.pid)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
+        assert stderr.strip().count("\n") == 0 and "tei validate: interrupted, stopping" in stderr, stderr
+        assert left == []
+
+
+def test_python_m_tei_in_a_folder_holding_a_tei_folder_runs_the_toolkit(tmp_path):
+    """`tei convert sources -o tei` then `python -m tei validate tei`: the folder of TEI files named `tei` in the
+    current folder is not taken for the toolkit (an editable install imported it as a namespace package)."""
+    done = subprocess.run([sys.executable, "-m", "tei", "convert", str(ROOT / "sources"), "-o", "tei", *RULES],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "tei", "validate", "tei"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and "2 of 2 file(s) valid" in done.stderr, done.stderr
