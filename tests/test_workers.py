@@ -128,3 +128,24 @@ def test_python_m_tei_in_a_folder_holding_a_tei_folder_runs_the_toolkit(tmp_path
     done = subprocess.run([sys.executable, "-m", "tei", "validate", "tei"], cwd=tmp_path, capture_output=True,
                           text=True)
     assert done.returncode == 0 and "2 of 2 file(s) valid" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", ["convert", "render"])
+def test_ctrl_c_in_a_command_without_workers_is_one_line_and_exit_130(tmp_path, command):
+    """Every command stops on Ctrl-C with one line and exit status 130 (not click's "Aborted!" and 1)."""
+    make_corpus(tmp_path / "src", 200)
+    if command == "render":
+        done = subprocess.run([sys.executable, "-m", "tei", "convert", "src", "-o", "in", *RULES], cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    args = ["convert", "src", "-o", "out", *RULES] if command == "convert" else ["render", "in", "-o", "out"]
+    process = subprocess.Popen([sys.executable, "-m", "tei", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=tmp_path, start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: len(list((tmp_path / "out").glob("*.*"))) >= 5, "5 files written")
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        left = _end_group(process.pid)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0, stderr
+    assert f"tei {command}: interrupted, stopping" in stderr and left == []
