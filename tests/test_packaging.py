@@ -38,3 +38,19 @@ def test_readme_gives_two_commands_and_ci_runs_the_second():
     assert build.endswith("tei build") and "pip install ." in build
     assert "'.[test]'" in tests and tests.endswith("pytest")
     assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_every_promise_of_what_the_toolkit_will_never_do_names_tests_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What the toolkit will never do", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| it never")]
+    assert len(rows) >= 5
+    tests = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").glob("test_*.py"))
+    for row in rows:
+        names = re.findall(r"\b(test_\w+)\b(?!\.py)", row.rsplit("|", 2)[1])
+        files = re.findall(r"\b(test_\w+)\.py", row)
+        assert names or files, f"no test for: {row}"
+        for name in names:
+            assert f"def {name}(" in tests, f"the README names {name}, which no test defines"
+        for name in files:
+            assert (ROOT / "tests" / f"{name}.py").is_file(), f"the README names tests/{name}.py, which is not there"
