@@ -36,7 +36,7 @@ from pathlib import Path
 
 from tei import __version__
 from tei.errors import InputError
-from tei.files import remove, unique_names
+from tei.files import remove, remove_leftovers, unique_names
 
 STATE_DIR = ".tei-build"
 STATE_FORMAT = 2  # 2: listings in site.sqlite, not listings/*.pickle
@@ -343,10 +343,7 @@ class _Lock:
 def _remove_leftovers(settings: BuildSettings) -> None:
     """Temporary files a killed build left (.NAME.XXXX.tmp): a web server would serve them."""
     for folder in (settings.tei_dir, settings.html_dir, settings.out / STATE_DIR):
-        if folder.is_dir():
-            for path in folder.rglob(".*.tmp"):
-                if path.is_file():
-                    remove(path)
+        remove_leftovers(folder, recursive=True)
     shutil.rmtree(settings.out / STATE_DIR / "listings", ignore_errors=True)  # state format 1's listings
 
 

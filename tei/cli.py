@@ -14,7 +14,8 @@ from tei.authority import load_authority
 from tei.candidates import RECOGNISERS, spacy_available
 from tei.errors import InputError, OutputRefused
 from tei.export import FORMATS as EXPORT_FORMATS
-from tei.files import expand, not_regular, output_folder, refuse_links_on_the_way, unique_names, write_atomic
+from tei.files import (expand, not_regular, output_folder, refuse_links_on_the_way, remove_leftovers, unique_names,
+                       write_atomic)
 from tei.findings import Finding
 from tei.gitfiles import changed_since
 from tei.layout import profiles
@@ -165,6 +166,7 @@ def _convert(paths, out, layout, authority_dir, conventions_file, publisher, rep
         raise click.UsageError("--recogniser spacy needs the ner extra: pip install 'tei-transcripts[ner]'")
     files, clashes = unique_names(files, str(out / "{stem}.xml"))  # sub1/doc.txt and sub2/doc.txt
     errors += clashes
+    remove_leftovers(out)  # what a killed conversion left
     for error in errors:
         _say_error(str(error))
     items = []

@@ -29,8 +29,8 @@ from markupsafe import Markup, escape
 
 from tei.citation import Cited, bibtex, csl_json, reference
 from tei.errors import InputError
-from tei.files import (decode_text, name_clash, not_regular, output_folder, read_input, remove, write_atomic,
-                       write_if_changed)
+from tei.files import (decode_text, name_clash, not_regular, output_folder, read_input, remove, remove_leftovers,
+                       write_atomic, write_if_changed)
 from tei.render import (_BLOCKS, _EDITED, _HTML_DATETIME, _WRITTEN, KIND_NAMES, NS, RULES, XML_LANG, T, Context,
                         Entity, Mention, Rule, _gap_description, _text, card, collect_entities, template_rule)
 from tei.resources import templates_dir
@@ -562,6 +562,8 @@ def render_edition(paths: Sequence[Path], out_dir: Path, *, renderer: Renderer |
     taken: dict[str, Path] = {}
     out_dir = Path(out_dir)
     output_folder(out_dir)
+    for folder in (out_dir, out_dir / "tei", out_dir / "entity"):  # what a killed render left where it writes
+        remove_leftovers(folder)
     with tempfile.TemporaryDirectory(prefix="tei-render-") as work, SiteData(Path(work) / "site.sqlite") as data:
         drafts = Path(work)  # the pages between the two passes
         with data.db:

@@ -288,7 +288,7 @@ def _same_bytes(a: Path, b: Path) -> bool:
 def _write(path: Path, data: bytes | Iterable[bytes], keep_same: bool) -> bool:
     refuse_links_on_the_way(path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # see _LEFTOVER
     try:
         with os.fdopen(fd, "wb") as handle:
             if isinstance(data, bytes):
@@ -352,6 +352,20 @@ def check_replaceable(path: Path, made_by: str, force: bool = False) -> None:
         raise OutputRefused(path, f"holds files this {made_by} export did not make ({strangers[0]}{more}), and "
                                   "the export replaces the folder whole: choose a new or empty folder, or pass "
                                   "--force to replace it and everything in it")
+
+
+# The temporary file _write makes beside its target: `.NAME.` + mkstemp's eight characters + `.tmp`.
+_LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_leftovers(folder: Path, recursive: bool = False) -> None:
+    """The temporary files a killed run left in a folder it writes into (a web server would serve them); only
+    files named as _write names them, never a link or a folder."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for path in folder.rglob(".*.tmp") if recursive else folder.glob(".*.tmp"):
+        if _LEFTOVER.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            remove(path)
 
 
 @contextlib.contextmanager

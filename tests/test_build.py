@@ -123,7 +123,8 @@ def rewritten(before: dict, after: dict) -> set[str]:
 
 
 def temp_files(out: Path) -> list[str]:
-    """write_atomic's temporary files (.NAME.XXXX.tmp) in the published folders: a web server serves them."""
+    """Dot files ending .tmp in the published folders (write_atomic's are .NAME.XXXXXXXX.tmp): a web server
+    serves them."""
     return sorted(str(p.relative_to(out)) for folder in (out / "tei", out / "html") if folder.is_dir()
                   for p in folder.rglob(".*.tmp"))
 
@@ -655,17 +656,31 @@ def test_a_build_killed_at_any_moment_leaves_complete_files(corpus40, tmp_path):
         warnings.warn(f"pool workers outlived the killed build (killed by the test): {orphans}")
 
 
-def test_a_rebuild_removes_temporary_files_a_killed_build_left(tmp_path):
-    """A build killed between write_atomic's mkstemp and its rename leaves .NAME.XXXX.tmp beside the file; a web
-    server publishing OUT/html serves dot files unless told not to, so the next build should remove them."""
+@pytest.mark.parametrize("command", ["build", "convert", "render"])
+def test_a_rerun_removes_temporary_files_a_killed_run_left_and_nothing_else(tmp_path, command):
+    """A run killed between write_atomic's mkstemp and its rename leaves .NAME.XXXXXXXX.tmp beside the file; a
+    web server publishing OUT/html serves dot files unless told not to, so the next run removes them, in the
+    folders it writes into, and nothing else (a user's own dot files stay)."""
     src, out = tmp_path / "src", tmp_path / "out"
     make_corpus(src, 2)
-    assert build(src, out)[0].exit_code == 0
-    for name in ("html/.index.html.k2j4x9.tmp", "html/.doc000.html.a8b7c6.tmp", "tei/.doc001.xml.q1w2e3.tmp"):
-        (out / name).write_bytes(b"<!DOCTYPE html>\n<html><head><title>half")
-    result, _ = build(src, out)
-    assert result.exit_code == 0, result.output
-    assert temp_files(out) == [], "temporary files from an interrupted build are still published"
+    args = {"build": ["build", str(src), "-o", str(out)], "convert": ["convert", str(src), "-o", str(out / "tei")],
+            "render": ["render", str(tmp_path / "tei"), "-o", str(out / "html")]}[command]
+    if command == "render":
+        assert _run("convert", str(src), "-o", str(tmp_path / "tei"), *RULES).returncode == 0
+    assert _run(*args, *([] if command == "render" else RULES)).returncode == 0
+    leftovers = {"build": ["html/.index.html.k2j4x9ab.tmp", "html/entity/.stalin.html.a8b7c6_d.tmp",
+                           "tei/.doc001.xml.q1w2e3r4.tmp"],
+                 "convert": ["tei/.doc001.xml.q1w2e3r4.tmp"],
+                 "render": ["html/.index.html.k2j4x9ab.tmp", "html/entity/.stalin.html.a8b7c6_d.tmp",
+                            "html/tei/.doc000.xml.zzzzzzzz.tmp"]}[command]
+    folder = out / ("tei" if command == "convert" else "html")
+    own = [folder / ".notes.tmp", folder / ".my.draft.tmp"]  # not named as the toolkit names its own
+    for path in [*(out / name for name in leftovers), *own]:
+        path.write_bytes(b"<!DOCTYPE html>\n<html><head><title>half")
+    assert _run(*args, *([] if command == "render" else RULES)).returncode == 0
+    assert sorted(temp_files(out)) == sorted(str(p.relative_to(out)) for p in own), \
+        "temporary files of an interrupted run are still there, or a user's own were removed"
+    assert all(path.is_file() for path in own), "a file the toolkit did not make was removed"
 
 
 def test_a_terminated_build_leaves_no_worker_processes(corpus40, tmp_path):
