@@ -8,6 +8,8 @@ leaves either the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import os
 import re
@@ -368,6 +370,21 @@ def remove_leftovers(folder: Path, recursive: bool = False) -> None:
             remove(path)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library older than glibc 2.28
+        return False
+    at_cwd, rename_exchange = -100, 2  # AT_FDCWD, RENAME_EXCHANGE (linux/fcntl.h, linux/fs.h)
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # the kernel or the file system has no exchange
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
 @contextlib.contextmanager
 def staged_folder(path: Path, made_by: str, force: bool = False):
     """A new, empty folder beside `path` to fill; when the block ends without an error it replaces `path`
@@ -385,12 +402,14 @@ def staged_folder(path: Path, made_by: str, force: bool = False):
         marker = {"format": made_by, "files": sorted(files - {EXPORT_MARKER})}
         (staging / EXPORT_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         check_replaceable(path, made_by, force)  # again: a user may have put a file there meanwhile
-        old = None
-        if path.exists():
+        if not path.exists():
+            os.replace(staging, path)
+        elif _exchange(staging, path):  # in one step: there is no moment without a folder at `path`
+            shutil.rmtree(staging)  # which now holds the old folder
+        else:  # a system without renameat2: for a moment the old folder is only at .NAME.XXXX.old/NAME
             old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
             os.replace(path, old / path.name)
-        os.replace(staging, path)
-        if old is not None:
+            os.replace(staging, path)
             shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -107,3 +107,22 @@ def test_outputs_get_the_usual_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "page.html").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "bag").stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "bag" / "data.txt").stat().st_mode) == 0o644
+
+
+def test_a_folder_export_is_swapped_in_one_step_with_no_moment_without_a_folder(tmp_path, monkeypatch):
+    """The old export is exchanged with the new one (renameat2 RENAME_EXCHANGE), never first moved aside: a
+    kill between two renames would have left the old export only in a hidden .NAME.XXXX.old folder."""
+    import os
+
+    from tei import files
+
+    with files.staged_folder(tmp_path / "bag", "bagit") as folder:
+        (folder / "data.txt").write_text("old", encoding="utf-8")
+    moved = []
+    real_replace = os.replace
+    monkeypatch.setattr(files.os, "replace", lambda a, b: (moved.append((str(a), str(b))), real_replace(a, b)))
+    with files.staged_folder(tmp_path / "bag", "bagit") as folder:
+        (folder / "data.txt").write_text("new", encoding="utf-8")
+    assert (tmp_path / "bag" / "data.txt").read_text(encoding="utf-8") == "new"
+    assert not [a for a, _ in moved if a == str(tmp_path / "bag")], "the old folder was moved aside first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bag"]  # nothing left beside it
