@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import json
 import os
 import re
@@ -356,7 +357,8 @@ def check_replaceable(path: Path, made_by: str, force: bool = False) -> None:
                                   "--force to replace it and everything in it")
 
 
-# The temporary file _write makes beside its target: `.NAME.` + mkstemp's eight characters + `.tmp`.
+# The temporary file _write makes beside its target, and the folder staged_folder fills beside its own:
+# `.NAME.` + mkstemp's (mkdtemp's) eight characters + `.tmp`.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
@@ -394,6 +396,9 @@ def staged_folder(path: Path, made_by: str, force: bool = False):
     the new folder gets a marker (EXPORT_MARKER) listing its files, so the next export can replace it."""
     check_replaceable(path, made_by, force)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # the staging of a killed export
+        if _LEFTOVER.fullmatch(leftover.name) and leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
         os.chmod(staging, 0o777 & ~_umask())  # as a folder made by mkdir, not mkdtemp's 0700

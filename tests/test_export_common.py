@@ -126,3 +126,16 @@ def test_a_folder_export_is_swapped_in_one_step_with_no_moment_without_a_folder(
     assert (tmp_path / "bag" / "data.txt").read_text(encoding="utf-8") == "new"
     assert not [a for a, _ in moved if a == str(tmp_path / "bag")], "the old folder was moved aside first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bag"]  # nothing left beside it
+
+
+def test_the_staging_folder_a_killed_export_left_is_removed_by_the_next_and_nothing_else(tmp_path):
+    from tei import files
+
+    leftover = tmp_path / ".bag.k2j4x9ab.tmp"  # as mkdtemp names it
+    (leftover / "data").mkdir(parents=True)
+    (leftover / "data" / "half.xml").write_text("<half", encoding="utf-8")
+    mine = tmp_path / ".bag.notes.tmp"  # not named as the toolkit names its own
+    mine.mkdir()
+    with files.staged_folder(tmp_path / "bag", "bagit") as folder:
+        (folder / "data.txt").write_text("new", encoding="utf-8")
+    assert not leftover.exists() and mine.is_dir()
