@@ -13,6 +13,7 @@ from being read. A bracket wrapped over a line end (`[2 words\nillegible]`,
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -194,12 +195,13 @@ def _quantity(groups: dict) -> list[tuple[str, str]]:
     if not groups.get("quantity"):
         return []
     quantity = groups["quantity"].lower()
-    if quantity in _NUMBERS:
-        value = _NUMBERS[quantity]
-    elif quantity.endswith("½"):
-        value = float(quantity[:-1]) + 0.5
-    else:
-        value = float(quantity)
+    try:
+        value = _NUMBERS[quantity] if quantity in _NUMBERS else \
+            float(quantity[:-1]) + 0.5 if quantity.endswith("½") else float(quantity)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:  # `several` (a convention's group open to any word), 0: a size in words, @extent
+        return [("extent", " ".join(f"{groups['quantity']} {groups.get('unit') or ''}".split()))]
     return [("quantity", f"{value:g}"), ("unit", _unit(groups["unit"]))]
 
 

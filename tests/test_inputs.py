@@ -540,3 +540,25 @@ def test_a_bad_pattern_in_a_list_names_the_list_and_its_item(tmp_path):
     with pytest.raises(InputError) as raised:
         load_profile(path)
     assert raised.value.line == line and raised.value.message.startswith("detect[2]: ")
+
+
+@pytest.mark.parametrize("written, attributes", [("several words illegible", {"extent": "several words"}),
+                                                 ("0 words illegible", {"extent": "0 words"}),
+                                                 ("2 words illegible", {"quantity": "2", "unit": "words"})])
+def test_a_quantity_that_is_no_number_is_a_size_in_words(tmp_path, written, attributes):
+    """A convention whose group `quantity` takes any word (`several`) converts, as TEI's @extent, instead of
+    failing on it (a ValueError traceback); the file is valid against the project's schema."""
+    from lxml import etree
+
+    from tei.validate import default_checks, validate_file
+
+    old = r"(?P<quantity>\d+(?:\.\d+)?½?|½|one|two|three|four|five|six|seven|eight|nine|ten|a|an|half an?)"
+    conventions, _ = edited(tmp_path, CONVENTIONS, old, r"(?P<quantity>\w+)")
+    source = tmp_path / "doc.txt"
+    source.write_text(f"A HEADING\n\nThe text [{written}] goes on.\n", encoding="utf-8")
+    done = tei("convert", source, "-o", tmp_path / "out", "--conventions", conventions, "--recogniser", "rules")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    converted = tmp_path / "out" / "doc.xml"
+    gap = etree.parse(str(converted)).find(".//{http://www.tei-c.org/ns/1.0}gap")
+    assert {k: v for k, v in gap.attrib.items() if k not in ("reason", "rend")} == attributes
+    assert [f for f in validate_file(converted, default_checks()) if f.level == "error"] == []
