@@ -233,9 +233,27 @@ def _find_label(blocks: list[Block], profile: Profile, name: str) -> int | None:
     return next((i for i, b in enumerate(blocks) if _label_key(b.text) in wanted), None)
 
 
+class _ReadValues:
+    """The values read so far, block by block and line by line, to tell a block that repeats one (the funder line
+    of a web page, again at its foot) in constant time: comparing each block with every value read before it was
+    quadratic in the blocks. A block that repeats part of a line is kept, as a note: nothing is lost."""
+
+    def __init__(self, layout: Layout):
+        self.layout, self.seen, self.counted = layout, set(), {}
+
+    def holds(self, text: str) -> bool:
+        for name, values in self.layout.fields.items():  # the blocks added since the last look
+            for block in values[self.counted.get(name, 0):]:
+                self.seen.add(block.text.strip())
+                self.seen.update(line.strip() for line in block.text.split("\n"))
+            self.counted[name] = len(values)
+        return text in self.seen
+
+
 def _read_sections(blocks: list[Block], layout: Layout) -> None:
     profile = layout.profile
     current, taken = None, 0
+    read = _ReadValues(layout)
     for block in blocks:
         key = _label_key(block.text)
         if key in profile.sections:
@@ -247,7 +265,7 @@ def _read_sections(blocks: list[Block], layout: Layout) -> None:
         elif current and (current.blocks is None or taken < current.blocks):
             layout.fields.setdefault(current.field, []).append(block)
             taken += 1
-        elif any(block.text.strip() in b.text for values in layout.fields.values() for b in values):
+        elif read.holds(block.text.strip()):
             layout.omitted.append(block)  # a repeat of a value already read, like the funder line
         else:
             layout.fields.setdefault("note", []).append(block)

@@ -35,3 +35,25 @@ def test_work_grows_linearly_with_the_text(shape, authority):
     convert(pieces(shape, 10), authority)  # the authority's trie and the conventions, built once
     small, large = calls(pieces(shape, SMALL), authority), calls(pieces(shape, 10 * SMALL), authority)
     assert large / small < GROWTH, f"{shape}: 10x the text took {large / small:.1f}x the calls ({small} -> {large})"
+
+
+def _metadata_blocks(count: int) -> str:
+    """A citation page whose metadata runs to `count` blocks before its first label: each is compared with the
+    values read before it (a repeat, like a web page's funder line, is left out)."""
+    blocks = "".join(f"Note number {i} of the page.\n\n" for i in range(count))
+    return (f"July 3, 1945\n**A title**\n\n{blocks}Citation:\n\nA citation.\n\nContents:\n\nTranscript - English\n\n"
+            "A HEADING\n\nThe text.\n")
+
+
+def test_the_metadata_of_a_page_is_read_in_linear_work(authority):
+    from tei.document import convert_text
+
+    def calls_for(count: int) -> int:
+        profile = cProfile.Profile()
+        profile.runcall(convert_text, _metadata_blocks(count), "page.txt", authority, layout="citation-page",
+                        recogniser="rules")
+        return pstats.Stats(profile).total_calls
+
+    calls_for(10)
+    small, large = calls_for(SMALL), calls_for(10 * SMALL)
+    assert large / small < GROWTH, f"10x the blocks took {large / small:.1f}x the calls ({small} -> {large})"
