@@ -826,6 +826,34 @@ def _interrupt_when(process: subprocess.Popen, ready, what: str, timeout: float 
     os.killpg(process.pid, signal.SIGINT)
 
 
+def interrupted_run(args: list[str], ready, cwd: Path, timeout: float = 60) -> tuple[int, str, list[int]]:
+    """`python -m tei ARGS` in a process group of its own, Ctrl-C'd (SIGINT to the group, as a terminal sends it)
+    once `ready(process)` holds: (its exit status, its stderr, the pids of its group still there after it)."""
+    process = subprocess.Popen([sys.executable, "-m", "tei", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=cwd, start_new_session=True)
+    try:
+        _interrupt_when(process, lambda: ready(process), "the moment to interrupt it")
+        _, stderr = process.communicate(timeout=timeout)
+        time.sleep(0.3)
+    finally:
+        left = _end_group(process.pid)
+    return process.returncode, stderr, left
+
+
+def _once_workers_run(delay: float):
+    """A `ready` for interrupted_run: `delay` seconds after the first worker process appears."""
+    return lambda process: bool(_workers(process.pid)) and time.sleep(delay) is None
+
+
+def assert_stopped_in_one_line(command: str, returncode: int, stderr: str, left: list[int]) -> None:
+    """Exit 130 and one line saying it stops; no traceback from the command, a worker or the pool's thread; no
+    process left."""
+    assert returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
+    assert stderr.strip().count("\n") == 0 and f"tei {command}: interrupted, stopping" in stderr, stderr
+    assert left == []
+
+
 @pytest.mark.parametrize("jobs", [2])  # one job: test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest
 def test_ctrl_c_keeps_the_finished_work_and_the_next_build_does_only_the_rest(tmp_path, jobs):
     """Ctrl-C while the transcripts are being converted: exit 130, one line saying it stops, no traceback, no
@@ -1099,17 +1127,5 @@ def test_ctrl_c_as_the_workers_start_is_one_line(corpus40, tmp_path):
     later."""
     src, _, _ = corpus40
     for attempt, delay in enumerate((0, 0.01, 0.02, 0.03, 0.05)):
-        out = tmp_path / f"out{attempt}"
-        process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "2", *RULES],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                                   start_new_session=True)
-        try:
-            _interrupt_when(process, lambda: _workers(process.pid) and time.sleep(delay) is None, "worker")
-            _, stderr = process.communicate(timeout=30)
-            time.sleep(0.3)
-        finally:
-            left = _end_group(process.pid)
-        assert process.returncode == 130, stderr
-        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
-        assert stderr.strip().count("\n") == 0 and "interrupted, stopping" in stderr, stderr
-        assert left == []
+        args = ["build", str(src), "-o", str(tmp_path / f"out{attempt}"), "-j", "2", *RULES]
+        assert_stopped_in_one_line("build", *interrupted_run(args, _once_workers_run(delay), ROOT, timeout=30))

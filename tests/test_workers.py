@@ -11,13 +11,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from test_build import RULES, _end_group, _interrupt_when, _workers, make_corpus
+from test_build import RULES, _once_workers_run, assert_stopped_in_one_line, interrupted_run, make_corpus
 
 SHADOWS = ("select", "json", "types")  # select: multiprocessing's own start-up; json: the toolkit's
 
@@ -103,20 +102,9 @@ def test_ctrl_c_during_validate_with_workers_is_one_line_and_leaves_no_worker(tm
     assert done.returncode == 0, done.stderr
     for n in range(1, 200):
         shutil.copytree(folder / "0", folder / str(n))
-    for attempt, delay in enumerate((0, 0.3, 1.0)):
-        process = subprocess.Popen([sys.executable, "-m", "tei", "validate", str(folder), "-j", "2"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                                   start_new_session=True)
-        try:
-            _interrupt_when(process, lambda: _workers(process.pid) and time.sleep(delay) is None, "worker")
-            _, stderr = process.communicate(timeout=60)
-            time.sleep(0.3)
-        finally:
-            left = _end_group(process.pid)
-        assert process.returncode == 130, stderr
-        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and "Error" not in stderr, stderr
-        assert stderr.strip().count("\n") == 0 and "tei validate: interrupted, stopping" in stderr, stderr
-        assert left == []
+    for delay in (0, 0.3, 1.0):
+        args = ["validate", str(folder), "-j", "2"]
+        assert_stopped_in_one_line("validate", *interrupted_run(args, _once_workers_run(delay), tmp_path))
 
 
 def test_python_m_tei_in_a_folder_holding_a_tei_folder_runs_the_toolkit(tmp_path):
@@ -139,13 +127,5 @@ def test_ctrl_c_in_a_command_without_workers_is_one_line_and_exit_130(tmp_path, 
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
     args = ["convert", "src", "-o", "out", *RULES] if command == "convert" else ["render", "in", "-o", "out"]
-    process = subprocess.Popen([sys.executable, "-m", "tei", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=tmp_path, start_new_session=True)
-    try:
-        _interrupt_when(process, lambda: len(list((tmp_path / "out").glob("*.*"))) >= 5, "5 files written")
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        left = _end_group(process.pid)
-    assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0, stderr
-    assert f"tei {command}: interrupted, stopping" in stderr and left == []
+    five_written = lambda process: len(list((tmp_path / "out").glob("*.*"))) >= 5  # noqa: E731
+    assert_stopped_in_one_line(command, *interrupted_run(args, five_written, tmp_path))
