@@ -94,15 +94,15 @@ def test_a_source_checkout_run_from_its_folder_gives_its_workers_its_own_toolkit
 
 def test_ctrl_c_during_validate_with_workers_is_one_line_and_leaves_no_worker(tmp_path):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while `tei validate -j 2` works
-    through 400 files: the workers ignore it and are stopped by the command, which says it stops in one line
+    through 2,000 files: the workers ignore it and are stopped by the command, which says it stops in one line
     and exits 130; no traceback from the command, a worker or the pool's thread; no process left."""
     folder = tmp_path / "tei"
     done = subprocess.run([sys.executable, "-m", "tei", "convert", *map(str, sorted(ROOT.glob("sources/*.txt"))),
                            "-o", str(folder / "0"), *RULES], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for n in range(1, 200):
+    for n in range(1, 1000):  # 2,000 files: some seconds of work, so that the Ctrl-C comes while it goes on
         shutil.copytree(folder / "0", folder / str(n))
-    for delay in (0, 0.3, 1.0):
+    for delay in (0, 0.1, 0.4):
         args = ["validate", str(folder), "-j", "2"]
         assert_stopped_in_one_line("validate", *interrupted_run(args, _once_workers_run(delay), tmp_path))
 
