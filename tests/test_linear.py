@@ -1,9 +1,9 @@
 """Issue 15: conversion does work linear (or n log n) in the size of the text, whatever the text is made of.
 
 Work is counted, not timed: the Python function calls (cProfile's count) that converting
-300 and 3,000 repeats of each shape of benchmarks/linear_time.py takes. Ten times the
-text may take ten times the calls and a log factor, not a hundred times: a pass that
-compares each mark with every other (weave's conflicts, the names widened over marks)
+300 and 3,000 repeats of each shape of benchmarks/linear_time.py takes (1,000 and 10,000 of
+`[ILLEGIBLE]` and `[sic]`). Ten times the text may take ten times the calls and a log
+factor, not a hundred times: a pass that compares each mark with every other (weave's conflicts, the names widened over marks)
 shows here. A C-level scan of a growing prefix (a regular expression searched on
 text[:start]) is one call however long: benchmarks/linear_time.py times those.
 """
@@ -22,6 +22,9 @@ from linear_time import SHAPES, convert, pieces  # noqa: E402
 
 GROWTH = 14  # the calls for 10x the text, over those for 1x: 10 and a log factor
 SMALL = 300  # pieces (a mark, a name, a bracket, a paragraph...): 300 and 3,000 keep the test under 20 s
+# ...except the two marks issue 15 was filed with (10,000 of them did not convert in two minutes): 1,000 and
+# 10,000 of those
+SMALL_FOR = {"illegible": 1000, "sic": 1000}
 
 
 def calls(text: str, authority) -> int:
@@ -33,7 +36,8 @@ def calls(text: str, authority) -> int:
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_work_grows_linearly_with_the_text(shape, authority):
     convert(pieces(shape, 10), authority)  # the authority's trie and the conventions, built once
-    small, large = calls(pieces(shape, SMALL), authority), calls(pieces(shape, 10 * SMALL), authority)
+    count = SMALL_FOR.get(shape, SMALL)
+    small, large = calls(pieces(shape, count), authority), calls(pieces(shape, 10 * count), authority)
     assert large / small < GROWTH, f"{shape}: 10x the text took {large / small:.1f}x the calls ({small} -> {large})"
 
 
