@@ -6,23 +6,46 @@ folder first on its import path, so a `select.py` or `json.py` in the folder the
 would be imported, and run, in place of the standard library's; then the worker takes the parent's
 sys.path, which under `python -m tei` holds the current folder too. So each worker is started with
 PYTHONSAFEPATH=1 (Python 3.11's -P: no current folder) and given the parent's path without the current
-folder. The toolkit itself is found where it is installed, or, run from a source checkout that is the current
-folder, in that folder put last, after the standard library and the installed packages, which it cannot shadow.
+folder. The toolkit itself is the one the command runs: found where it is installed, or, run from a source
+checkout (perhaps with another copy installed), through a folder that holds a link to the checkout's tei/ and
+nothing else, first on the path (the other files beside a checkout are not taken with it).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import importlib.machinery
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import resource_tracker
 from multiprocessing.context import SpawnContext, SpawnProcess
 
-_TOOLKIT_HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder holding tei/
+_TOOLKIT = os.path.dirname(os.path.abspath(__file__))  # this toolkit's package folder, tei/
 _starting = threading.Lock()  # the environment and sys.path are changed for the moment a worker starts
+_only_the_toolkit: list[str] = []  # a folder holding a link to _TOOLKIT and nothing else, made once
+
+
+def _toolkit_entries(path: list[str]) -> list[str]:
+    """What to put first on a worker's path (`path`: the parent's, without the current folder) so that the
+    worker takes the toolkit this process runs: nothing when `path` finds it already (an installed toolkit);
+    else (a source checkout run from its own folder, perhaps with another copy installed) a folder holding a
+    link to it and nothing else, so that no other file beside the checkout (a select.py) is taken too."""
+    found = importlib.machinery.PathFinder.find_spec("tei", path)
+    if found is not None and found.origin and os.path.dirname(os.path.realpath(found.origin)) == \
+            os.path.realpath(_TOOLKIT):
+        return []
+    if not _only_the_toolkit:
+        folder = tempfile.mkdtemp(prefix="tei-toolkit-")
+        os.symlink(_TOOLKIT, os.path.join(folder, "tei"))
+        atexit.register(shutil.rmtree, folder, True)
+        _only_the_toolkit.append(folder)
+    return _only_the_toolkit
 
 
 def _is_current_folder(entry: str) -> bool:
@@ -36,7 +59,8 @@ def _is_current_folder(entry: str) -> bool:
 def _clean_import_path():
     with _starting:
         saved_path, saved_flag = sys.path[:], os.environ.get("PYTHONSAFEPATH")
-        sys.path[:] = [entry for entry in sys.path if not _is_current_folder(entry)] + [_TOOLKIT_HOME]
+        path = [entry for entry in sys.path if not _is_current_folder(entry)]
+        sys.path[:] = _toolkit_entries(path) + path
         os.environ["PYTHONSAFEPATH"] = "1"
         try:
             yield
