@@ -826,11 +826,18 @@ def _interrupt_when(process: subprocess.Popen, ready, what: str, timeout: float 
     os.killpg(process.pid, signal.SIGINT)
 
 
+def _as_from_a_terminal() -> None:
+    """For a process the tests Ctrl-C: SIGINT as a terminal leaves it. A shell's background job (a CI step run
+    with `&`, `nohup`...) starts its children with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt: the interruption the test makes would not reach the command at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted_run(args: list[str], ready, cwd: Path, timeout: float = 60) -> tuple[int, str, list[int]]:
     """`python -m tei ARGS` in a process group of its own, Ctrl-C'd (SIGINT to the group, as a terminal sends it)
     once `ready(process)` holds: (its exit status, its stderr, the pids of its group still there after it)."""
     process = subprocess.Popen([sys.executable, "-m", "tei", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=cwd, start_new_session=True)
+                               text=True, cwd=cwd, start_new_session=True, preexec_fn=_as_from_a_terminal)
     try:
         _interrupt_when(process, lambda: ready(process), "the moment to interrupt it")
         _, stderr = process.communicate(timeout=timeout)
@@ -864,7 +871,7 @@ def test_ctrl_c_keeps_the_finished_work_and_the_next_build_does_only_the_rest(tm
     make_corpus(src, n)
     process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", str(jobs),
                                 *RULES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_as_from_a_terminal)
     try:
         _interrupt_when(process, lambda: len(list((out / "tei").glob("*.xml"))) >= 40, "40 TEI files")
         stdout, stderr = process.communicate(timeout=30)
@@ -1096,7 +1103,7 @@ def test_ctrl_c_while_the_pages_are_written_the_next_build_writes_the_rest(tmp_p
     make_corpus(src, n)
     process = subprocess.Popen([sys.executable, "-m", "tei", "build", str(src), "-o", str(out), "-j", "1", *RULES],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_as_from_a_terminal)
     try:
         _interrupt_when(process, lambda: len(list((out / "html").glob("doc*.html"))) >= 10, "10 pages")
         _, stderr = process.communicate(timeout=30)
