@@ -289,11 +289,8 @@ def _render(paths, out, templates=None, base_url="", site_title=None) -> int:
     files, errors = _inputs(paths, ".xml", "TEI files")
     _check_outputs([*paths, templates], found=files, folders=[out], inner=[out / "tei", out / "entity"],
                    files=[out / name for f in files for name in (f"{f.stem}.html", f"tei/{f.stem}.xml")])
-    try:
-        renderer = Renderer(templates=templates, base_url=base_url, site_title=site_title or SITE_TITLE)
-    except InputError as exc:
-        _say_error(str(exc))
-        sys.exit(2)
+    renderer = _or_exit(lambda folder: Renderer(templates=folder, base_url=base_url,
+                                                site_title=site_title or SITE_TITLE), templates)
     errors += render_edition(files, out, renderer=renderer)
     for error in errors:
         _say_error(str(error))

@@ -28,8 +28,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    return Lines(text).line_and_column(offset)
+    """1-based line and column of one character offset (for many offsets of one text, Lines)."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 class Lines:
@@ -90,12 +91,13 @@ def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES, too_large: s
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as handle:
-        refused = _kind_error(path, os.fstat(fd).st_mode, what)  # what was opened, not what was stat'ed
+        opened = os.fstat(fd)
+        refused = _kind_error(path, opened.st_mode, what)  # what was opened, not what was stat'ed
         if refused:
             raise refused
         os.set_blocking(fd, True)
         try:
-            data = _read_at_most(handle, limit + 1, os.fstat(fd).st_size)
+            data = _read_at_most(handle, limit + 1, opened.st_size)
         except OSError as exc:
             raise InputError(path, f"cannot be read: {exc.strerror}") from None
     if len(data) > limit:
