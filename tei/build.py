@@ -440,12 +440,12 @@ def build(settings: BuildSettings, transcripts: list[Path], say=lambda line: Non
             return _build(settings, transcripts, say, state, runner)
         except KeyboardInterrupt as exc:
             interrupted = True
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the saving short
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the saving short
             try:
                 if state.get("documents") is not None:
                     _save_state(settings.out, state)
             finally:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGINT, previous)
             raise exc if isinstance(exc, BuildInterrupted) else BuildInterrupted() from None
         finally:
             runner.close(interrupted)
