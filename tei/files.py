@@ -180,8 +180,8 @@ def _byte_place(data: bytes, offset: int) -> tuple[int, int]:
 
 def read_transcript(path: Path) -> str:
     """The transcript's text, or an InputError that says what is wrong and where."""
-    data = read_input(path, "a transcript", MAX_TRANSCRIPT_BYTES,
-                      ", the most a transcript may be (fifty typed pages are about 150 KB): split it into its documents")
+    data = read_input(path, "a transcript", MAX_TRANSCRIPT_BYTES, ", the most a transcript may be (fifty typed "
+                      "pages are about 150 KB): split it into its documents")
     text = decode_text(path, data, "a text transcript", "convert it again")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _NOT_XML.search(text)
